@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Process lifecycle probes: follow every descendant of a registered task
+ * (fork), note what it runs (exec) and read the kernel's accounting when its
+ * last thread exits. Untracked processes cost one hash lookup. */
+#include "sexec_kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "sexec/event.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 argv_max = SEXEC_ARGV_MAX;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized by the loader */
+	__type(key, __u32);
+	__type(value, struct sexec_track);
+} tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEXEC_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Exec events are larger than the BPF stack: build them here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sexec_ev_exec);
+} exec_scratch SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void hdr_fill(struct sexec_ev_hdr *h, __u32 type, __u32 tgid, __u64 cookie)
+{
+	h->type = type;
+	h->tgid = tgid;
+	h->cookie = cookie;
+	h->ts_ns = bpf_ktime_get_boot_ns();
+}
+
+static __always_inline __u64 task_start_ns(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->start_boottime))
+		return BPF_CORE_READ(t, start_boottime);
+	return BPF_CORE_READ((struct task_struct___old *)t, real_start_time);
+}
+
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct sexec_track *pt, nt = {};
+	struct sexec_ev_fork *e;
+
+	pt = bpf_map_lookup_elem(&tracked, &ptgid);
+	if (!pt)
+		return 0;
+	if (ctgid == ptgid) { /* a new thread of a tracked process */
+		__sync_fetch_and_add(&pt->threads, 1);
+		return 0;
+	}
+	nt.cookie = pt->cookie;
+	nt.start_ns = task_start_ns(child);
+	nt.ppid = ptgid;
+	nt.threads = 1;
+	if (bpf_map_update_elem(&tracked, &ctgid, &nt, BPF_ANY)) {
+		stat_inc(SEXEC_STAT_MAP_FULL);
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(SEXEC_STAT_RB_FULL);
+		return 0;
+	}
+	hdr_fill(&e->hdr, SEXEC_EV_FORK, ctgid, nt.cookie);
+	e->ppid = ptgid;
+	e->pad = 0;
+	e->start_ns = nt.start_ns;
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(SEXEC_STAT_EVENTS);
+	return 0;
+}
+
+static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
+				       struct linux_binprm *bprm)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid), zero = 0;
+	struct sexec_track *t;
+	struct sexec_ev_exec *e;
+	unsigned long start, end;
+	__u64 len, size;
+
+	t = bpf_map_lookup_elem(&tracked, &tgid);
+	if (!t)
+		return 0;
+	e = bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!e)
+		return 0;
+	hdr_fill(&e->hdr, SEXEC_EV_EXEC, tgid, t->cookie);
+	e->old_tid = old_pid;
+	e->pad = 0;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	start = BPF_CORE_READ(p, mm, arg_start);
+	end = BPF_CORE_READ(p, mm, arg_end);
+	len = end > start ? end - start : 0;
+	e->argv_trunc = len > argv_max;
+	if (len > argv_max)
+		len = argv_max;
+	if (len > SEXEC_ARGV_MAX)
+		len = SEXEC_ARGV_MAX;
+	if (len == 0 || bpf_probe_read_user(e->argv, len & (SEXEC_ARGV_MAX - 1) ?: SEXEC_ARGV_MAX,
+					    (void *)start))
+		len = 0;
+	e->argv_len = len;
+	size = __builtin_offsetof(struct sexec_ev_exec, argv) + len;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
+	if (bpf_ringbuf_output(&events, e, size, 0)) {
+		stat_inc(SEXEC_STAT_RB_FULL);
+		return 0;
+	}
+	stat_inc(SEXEC_STAT_EVENTS);
+	return 0;
+}
+
+static __always_inline int handle_exit(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct sexec_track *t;
+	struct sexec_ev_exit *e;
+	struct signal_struct *sig;
+	struct task_struct *leader;
+	struct mm_struct *mm;
+	__u64 rss;
+
+	t = bpf_map_lookup_elem(&tracked, &tgid);
+	if (!t)
+		return 0;
+	/* Each thread adds its own totals as it goes, so threads that end
+	 * before the leader (or a leader that ends first) are all counted. */
+	__sync_fetch_and_add(&t->rtime_ns, BPF_CORE_READ(p, se.sum_exec_runtime));
+	__sync_fetch_and_add(&t->utime_ns, BPF_CORE_READ(p, utime));
+	__sync_fetch_and_add(&t->stime_ns, BPF_CORE_READ(p, stime));
+	__sync_fetch_and_add(&t->minflt, BPF_CORE_READ(p, min_flt));
+	__sync_fetch_and_add(&t->majflt, BPF_CORE_READ(p, maj_flt));
+	__sync_fetch_and_add(&t->nvcsw, BPF_CORE_READ(p, nvcsw));
+	__sync_fetch_and_add(&t->nivcsw, BPF_CORE_READ(p, nivcsw));
+	__sync_fetch_and_add(&t->rchar, BPF_CORE_READ(p, ioac.rchar));
+	__sync_fetch_and_add(&t->wchar, BPF_CORE_READ(p, ioac.wchar));
+	__sync_fetch_and_add(&t->syscr, BPF_CORE_READ(p, ioac.syscr));
+	__sync_fetch_and_add(&t->syscw, BPF_CORE_READ(p, ioac.syscw));
+	__sync_fetch_and_add(&t->read_bytes, BPF_CORE_READ(p, ioac.read_bytes));
+	__sync_fetch_and_add(&t->write_bytes, BPF_CORE_READ(p, ioac.write_bytes));
+	__sync_fetch_and_add(&t->cancelled_write_bytes, BPF_CORE_READ(p, ioac.cancelled_write_bytes));
+
+	/* do_exit() has already dropped this thread from signal->live. */
+	sig = BPF_CORE_READ(p, signal);
+	if (BPF_CORE_READ(sig, live.counter) != 0)
+		return 0;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(SEXEC_STAT_RB_FULL);
+		bpf_map_delete_elem(&tracked, &tgid);
+		return 0;
+	}
+	hdr_fill(&e->hdr, SEXEC_EV_EXIT, tgid, t->cookie);
+	leader = BPF_CORE_READ(p, group_leader);
+	e->ppid = t->ppid;
+	if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
+		e->exit_code = BPF_CORE_READ(sig, group_exit_code);
+	else
+		e->exit_code = BPF_CORE_READ(leader, exit_code);
+	e->start_ns = task_start_ns(leader);
+	e->threads = t->threads;
+	e->pad = 0;
+	e->rtime_ns = t->rtime_ns;
+	e->utime_ns = t->utime_ns;
+	e->stime_ns = t->stime_ns;
+	/* getrusage's ru_maxrss: signal->maxrss holds the peak of earlier mms
+	 * (before exec, or once exit_mm ran); a live mm may hold a higher one. */
+	rss = BPF_CORE_READ(sig, maxrss);
+	mm = BPF_CORE_READ(p, mm);
+	if (mm && BPF_CORE_READ(mm, hiwater_rss) > rss)
+		rss = BPF_CORE_READ(mm, hiwater_rss);
+	e->maxrss_pages = rss;
+	e->minflt = t->minflt;
+	e->majflt = t->majflt;
+	e->nvcsw = t->nvcsw;
+	e->nivcsw = t->nivcsw;
+	e->rchar = t->rchar;
+	e->wchar = t->wchar;
+	e->syscr = t->syscr;
+	e->syscw = t->syscw;
+	e->read_bytes = t->read_bytes;
+	e->write_bytes = t->write_bytes;
+	e->cancelled_write_bytes = t->cancelled_write_bytes;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(SEXEC_STAT_EVENTS);
+	bpf_map_delete_elem(&tracked, &tgid);
+	return 0;
+}
+
+/* tp_btf where the kernel has BTF for tracepoints; raw_tp otherwise. The
+ * loader enables one set with bpf_program__set_autoload(). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return handle_exec(p, old_pid, bprm);
+}
+
+/* Newer kernels pass a second argument, group_dead; signal->live tells the
+ * same on every kernel, so one program serves both forms. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit, struct task_struct *p)
+{
+	return handle_exit(p);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return handle_exec(p, old_pid, bprm);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(raw_exit, struct task_struct *p)
+{
+	return handle_exit(p);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Owner of the lifecycle BPF programs: load, attach (tp_btf, else raw_tp),
+ * track a task, drain the ring buffer, and read per-program costs. */
+#ifndef SEXEC_PROBE_H
+#define SEXEC_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sexec/conf.h"
+
+struct probe;
+
+/* Called for each ring buffer record; data points at a struct sexec_ev_*. */
+typedef void (*probe_event_fn)(void *arg, const void *data, size_t len);
+
+int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_fn fn, void *arg);
+void destroy_probe(struct probe *p);
+
+int probe_fd(struct probe *p);       /* epoll-able ring buffer fd */
+int probe_drain(struct probe *p);    /* consume ready records; count or -errno */
+int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie);
+const char *probe_mode(struct probe *p); /* "tp_btf" or "raw_tp" */
+
+struct probe_prog_stats {
+	char name[32];
+	uint64_t run_cnt, run_time_ns;
+};
+
+struct probe_stats {
+	uint64_t events, rb_full, map_full;
+	uint32_t tracked_now;
+	int nprogs;
+	struct probe_prog_stats progs[8];
+};
+
+void probe_get_stats(struct probe *p, struct probe_stats *st);
+
+#endif

@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* PostgreSQL store: a FIFO of statements and process rows, written by one
+ * thread in transactions (COPY into a staging table, then an idempotent insert). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "sexec/log.h"
+#include "store.h"
+
+#define STORE_MAX_PARAMS 12
+
+enum store_kind {
+	OP_ROW = 0,  /* a process row, in COPY text form */
+	OP_JOB,
+	OP_STEP_BEGIN,
+	OP_TASK_BEGIN,
+	OP_TASK_END,
+	OP_STEP_END,
+	OP_NODE,
+};
+
+static const struct {
+	const char *sql;
+	int nparams;
+} store_sql[] = {
+	[OP_JOB] = { "INSERT INTO sexec.job (cluster, job_id, array_job_id, array_task_id, uid,"
+		     " user_name, job_name, partition, account, restarts)"
+		     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		     " ON CONFLICT (cluster, job_id) DO UPDATE SET"
+		     " restarts = GREATEST(sexec.job.restarts, EXCLUDED.restarts)", 10 },
+	[OP_STEP_BEGIN] = { "INSERT INTO sexec.step (cluster, job_id, step, node, user_name,"
+			    " alloc_cpus, alloc_mem_mb, alloc_cores, ntasks, nnodes, start_time)"
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+			    " 'epoch'::timestamptz + $11::bigint * interval '1 microsecond')"
+			    " ON CONFLICT DO NOTHING", 11 },
+	[OP_TASK_BEGIN] = { "INSERT INTO sexec.task (cluster, job_id, step, node, task_id, gtask_id,"
+			    " pid, user_name, start_time)"
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+			    " 'epoch'::timestamptz + $9::bigint * interval '1 microsecond')"
+			    " ON CONFLICT (cluster, job_id, step, node, task_id) DO UPDATE SET"
+			    " pid = EXCLUDED.pid, start_time = EXCLUDED.start_time", 9 },
+	[OP_TASK_END] = { "UPDATE sexec.task SET"
+			  " end_time = 'epoch'::timestamptz + $6::bigint * interval '1 microsecond',"
+			  " exit_status = $7"
+			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4"
+			  " AND task_id = $5", 7 },
+	[OP_STEP_END] = { "UPDATE sexec.step SET"
+			  " end_time = 'epoch'::timestamptz + $5::bigint * interval '1 microsecond',"
+			  " lost_events = $6, lost_tracking = $7, complete = $8"
+			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4", 8 },
+	[OP_NODE] = { "INSERT INTO sexec.node (cluster, node, kernel, cgroup_mode, sockets, cores,"
+		      " pus, numa_nodes, mem_mb, gpus, collector_version)"
+		      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+		      " ON CONFLICT (cluster, node) DO UPDATE SET kernel = EXCLUDED.kernel,"
+		      " cgroup_mode = EXCLUDED.cgroup_mode, sockets = EXCLUDED.sockets,"
+		      " cores = EXCLUDED.cores, pus = EXCLUDED.pus,"
+		      " numa_nodes = EXCLUDED.numa_nodes, mem_mb = EXCLUDED.mem_mb,"
+		      " gpus = EXCLUDED.gpus, collector_version = EXCLUDED.collector_version,"
+		      " updated_at = now()", 11 },
+};
+
+static const char store_copy_sql[] =
+	"COPY stage_process (cluster, job_id, step, node, pid, start_time, task_id, ppid, end_time,"
+	" user_name, exe, argv, argv_truncated, tool, cpu_user_us, cpu_sys_us, exit_code, signal,"
+	" core_dumped, threads, rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw,"
+	" vol_ctxsw, invol_ctxsw, minflt, majflt) FROM STDIN";
+
+struct store_op {
+	struct store_op *next;
+	enum store_kind kind;
+	char *params[STORE_MAX_PARAMS]; /* OP_ROW: params[0] is the COPY line */
+};
+
+struct store {
+	char conninfo[1024];
+	uint32_t flush_ms, batch_rows, queue_max;
+
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stopping, started;
+	struct store_op *head, **tail;
+	uint64_t nqueued;
+	struct store_stats st;
+
+	PGconn *conn; /* owned by the writer thread */
+};
+
+static void store_free_op(struct store_op *op)
+{
+	int i;
+
+	for (i = 0; i < STORE_MAX_PARAMS; i++)
+		free(op->params[i]);
+	free(op);
+}
+
+static void store_enqueue(struct store *s, struct store_op *op)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->nqueued >= s->queue_max) {
+		s->st.dropped++;
+		pthread_mutex_unlock(&s->lock);
+		log_err("store: queue full (%u), dropped a record; see queue_max", s->queue_max);
+		store_free_op(op);
+		return;
+	}
+	*s->tail = op;
+	s->tail = &op->next;
+	s->nqueued++;
+	if (op->kind != OP_ROW || s->nqueued >= s->batch_rows)
+		pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static char *store_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *store_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *p = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		p = NULL;
+	va_end(ap);
+	return p;
+}
+
+static struct store_op *store_new_op(enum store_kind kind)
+{
+	struct store_op *op = calloc(1, sizeof(*op));
+
+	if (op)
+		op->kind = kind;
+	return op;
+}
+
+/* Keep text valid UTF-8 for PostgreSQL: invalid bytes become '?'. */
+static void store_utf8_fix(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		int n = 0, i;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			n = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			n = 3;
+		for (i = 1; n && i <= n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = 0;
+		if (!n) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
+static char *store_str(const char *s)
+{
+	char *d = strdup(s ? s : "");
+
+	if (d)
+		store_utf8_fix(d);
+	return d;
+}
+
+void store_put_node(struct store *s, const struct node_rec *n)
+{
+	struct store_op *op = store_new_op(OP_NODE);
+
+	if (!op)
+		return;
+	op->params[0] = store_str(n->cluster);
+	op->params[1] = store_str(n->node);
+	op->params[2] = store_str(n->kernel);
+	op->params[3] = store_str(n->cgroup_mode);
+	op->params[4] = store_fmt("%d", n->sockets);
+	op->params[5] = store_fmt("%d", n->cores);
+	op->params[6] = store_fmt("%d", n->pus);
+	op->params[7] = store_fmt("%d", n->numa_nodes);
+	op->params[8] = store_fmt("%" PRIu64, n->mem_mb);
+	op->params[9] = store_fmt("%d", n->gpus);
+	op->params[10] = store_str(n->version);
+	store_enqueue(s, op);
+}
+
+static void store_key(struct store_op *op, const struct sexec_step_info *st, const char *step)
+{
+	op->params[0] = store_str(st->cluster);
+	op->params[1] = store_fmt("%u", st->job_id);
+	op->params[2] = store_str(step);
+	op->params[3] = store_str(st->node);
+}
+
+void store_put_step_begin(struct store *s, const struct sexec_step_info *st, const char *step,
+			  uint64_t start_us)
+{
+	struct store_op *job = store_new_op(OP_JOB), *op = store_new_op(OP_STEP_BEGIN);
+	int arr = st->array_task_id != SEXEC_NO_VAL && st->array_job_id != 0;
+
+	if (!job || !op) {
+		free(job);
+		free(op);
+		return;
+	}
+	job->params[0] = store_str(st->cluster);
+	job->params[1] = store_fmt("%u", st->job_id);
+	job->params[2] = arr ? store_fmt("%u", st->array_job_id) : NULL;
+	job->params[3] = arr ? store_fmt("%u", st->array_task_id) : NULL;
+	job->params[4] = store_fmt("%u", st->uid);
+	job->params[5] = store_str(st->user);
+	job->params[6] = store_str(st->job_name);
+	job->params[7] = store_str(st->partition);
+	job->params[8] = store_str(st->account);
+	job->params[9] = store_fmt("%u", st->restarts);
+	store_enqueue(s, job);
+
+	store_key(op, st, step);
+	op->params[4] = store_str(st->user);
+	op->params[5] = store_fmt("%u", st->alloc_cpus);
+	op->params[6] = store_fmt("%" PRIu64, st->alloc_mem_mb);
+	op->params[7] = store_str(st->alloc_cores);
+	op->params[8] = store_fmt("%u", st->ntasks);
+	op->params[9] = store_fmt("%u", st->nnodes);
+	op->params[10] = store_fmt("%" PRIu64, start_us);
+	store_enqueue(s, op);
+}
+
+void store_put_task_begin(struct store *s, const struct sexec_step_info *st, const char *step,
+			  const struct sexec_task_info *t, uint64_t start_us)
+{
+	struct store_op *op = store_new_op(OP_TASK_BEGIN);
+
+	if (!op)
+		return;
+	store_key(op, st, step);
+	op->params[4] = store_fmt("%u", t->task_id);
+	op->params[5] = t->gtask_id == SEXEC_NO_VAL ? NULL : store_fmt("%u", t->gtask_id);
+	op->params[6] = store_fmt("%u", t->pid);
+	op->params[7] = store_str(st->user);
+	op->params[8] = store_fmt("%" PRIu64, start_us);
+	store_enqueue(s, op);
+}
+
+void store_put_task_end(struct store *s, const struct sexec_step_info *st, const char *step,
+			uint32_t task_id, uint64_t end_us, int32_t status)
+{
+	struct store_op *op = store_new_op(OP_TASK_END);
+
+	if (!op)
+		return;
+	store_key(op, st, step);
+	op->params[4] = store_fmt("%u", task_id);
+	op->params[5] = store_fmt("%" PRIu64, end_us);
+	op->params[6] = store_fmt("%d", status);
+	store_enqueue(s, op);
+}
+
+void store_put_step_end(struct store *s, const struct sexec_step_info *st, const char *step,
+			uint64_t end_us, uint64_t lost_events, uint64_t lost_tracking, int complete)
+{
+	struct store_op *op = store_new_op(OP_STEP_END);
+
+	if (!op)
+		return;
+	store_key(op, st, step);
+	op->params[4] = store_fmt("%" PRIu64, end_us);
+	op->params[5] = store_fmt("%" PRIu64, lost_events);
+	op->params[6] = store_fmt("%" PRIu64, lost_tracking);
+	op->params[7] = strdup(complete ? "true" : "false");
+	store_enqueue(s, op);
+}
+
+/* Growable buffer for one COPY line. */
+struct store_buf {
+	char *p;
+	size_t len, cap;
+	int err;
+};
+
+static void buf_put(struct store_buf *b, const char *s, size_t n)
+{
+	if (b->err)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p) {
+			b->err = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_fmt(struct store_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_fmt(struct store_buf *b, const char *fmt, ...)
+{
+	char tmp[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* COPY text escaping of n bytes; in_array also escapes for an array element. */
+static void buf_copy_text(struct store_buf *b, const char *s, size_t n, int in_array)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+
+		if (in_array && (c == '"' || c == '\\')) {
+			/* array literal needs \" or \\, then COPY doubles the backslash */
+			buf_put(b, "\\\\", 2);
+			buf_put(b, (const char *)&s[i], 1);
+		} else if (c == '\\') {
+			buf_put(b, "\\\\", 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\%03o", c);
+			buf_put(b, esc, strlen(esc));
+		} else {
+			buf_put(b, (const char *)&s[i], 1);
+		}
+	}
+}
+
+static void buf_copy_str(struct store_buf *b, const char *s)
+{
+	char *d = store_str(s);
+
+	if (!d) {
+		b->err = 1;
+		return;
+	}
+	buf_copy_text(b, d, strlen(d), 0);
+	free(d);
+}
+
+static void buf_time(struct store_buf *b, uint64_t us)
+{
+	time_t sec = (time_t)(us / 1000000);
+	struct tm tm;
+	char when[40];
+
+	gmtime_r(&sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	buf_fmt(b, "%s.%06u+00", when, (unsigned)(us % 1000000));
+}
+
+void store_put_process(struct store *s, const struct proc_rec *p)
+{
+	struct store_op *op = store_new_op(OP_ROW);
+	struct store_buf b = { 0 };
+	uint32_t off = 0;
+	int sig = p->status & 0x7f, first = 1;
+
+	if (!op)
+		return;
+	buf_copy_str(&b, p->step->cluster);
+	buf_fmt(&b, "\t%u\t", p->step->job_id);
+	buf_copy_str(&b, p->step_name);
+	buf_put(&b, "\t", 1);
+	buf_copy_str(&b, p->step->node);
+	buf_fmt(&b, "\t%u\t", p->pid);
+	buf_time(&b, p->start_us);
+	if (p->task_id == SEXEC_NO_VAL)
+		buf_put(&b, "\t\\N", 3);
+	else
+		buf_fmt(&b, "\t%u", p->task_id);
+	buf_fmt(&b, "\t%u\t", p->ppid);
+	buf_time(&b, p->end_us);
+	buf_put(&b, "\t", 1);
+	buf_copy_str(&b, p->step->user);
+	buf_put(&b, "\t", 1);
+	buf_copy_str(&b, p->exe);
+	buf_put(&b, "\t{", 2);
+	while (off < p->argv_len) {
+		size_t n = strnlen(p->argv + off, p->argv_len - off);
+		char *arg = strndup(p->argv + off, n);
+
+		if (!arg) {
+			b.err = 1;
+			break;
+		}
+		store_utf8_fix(arg);
+		buf_put(&b, first ? "\"" : ",\"", first ? 1 : 2);
+		buf_copy_text(&b, arg, strlen(arg), 1);
+		buf_put(&b, "\"", 1);
+		free(arg);
+		first = 0;
+		off += (uint32_t)n + 1;
+	}
+	buf_fmt(&b, "}\t%s\t", p->argv_trunc ? "t" : "f");
+	buf_copy_str(&b, p->tool);
+	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64, p->user_us, p->sys_us);
+	if (sig)
+		buf_put(&b, "\t\\N", 3);
+	else
+		buf_fmt(&b, "\t%u", (p->status >> 8) & 0xff);
+	buf_fmt(&b, "\t%d\t%s\t%u\t%" PRIu64, sig, (p->status & 0x80) ? "t" : "f", p->threads,
+		p->rss_peak_kb);
+	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, p->read_bytes,
+		p->write_bytes, p->rchar, p->wchar);
+	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, p->syscr, p->syscw,
+		p->vol_ctxsw, p->invol_ctxsw);
+	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64 "\n", p->minflt, p->majflt);
+	if (b.err) {
+		free(b.p);
+		free(op);
+		pthread_mutex_lock(&s->lock);
+		s->st.dropped++;
+		pthread_mutex_unlock(&s->lock);
+		log_err("store: out of memory rendering a process row (pid %u)", p->pid);
+		return;
+	}
+	op->params[0] = b.p;
+	store_enqueue(s, op);
+}
+
+/* ---- writer thread ---- */
+
+static int store_connect(struct store *s)
+{
+	const char *keys[] = { "dbname", "application_name", "connect_timeout", NULL };
+	const char *vals[] = { s->conninfo, "sexecd", "5", NULL };
+	PGresult *r;
+
+	s->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		log_warn("store: cannot connect to the database: %s", PQerrorMessage(s->conn));
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -ECONNREFUSED;
+	}
+	r = PQexec(s->conn, "SET statement_timeout = '60s';"
+			    "CREATE TEMP TABLE IF NOT EXISTS stage_process"
+			    " (LIKE sexec.process INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		log_err("store: cannot prepare the session: %s", PQerrorMessage(s->conn));
+		PQclear(r);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -EIO;
+	}
+	PQclear(r);
+	log_info("store: connected to the database");
+	return 0;
+}
+
+static int store_exec(struct store *s, const char *sql, PGresult **out)
+{
+	PGresult *r = PQexec(s->conn, sql);
+	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_COPY_IN;
+
+	if (out && ok) {
+		*out = r;
+		return 0;
+	}
+	if (!ok)
+		log_warn("store: '%.40s...' failed: %s", sql, PQerrorMessage(s->conn));
+	PQclear(r);
+	return ok ? 0 : -EIO;
+}
+
+/* Write one batch in one transaction. 0 on commit; -EIO on failure (the
+ * caller keeps the batch for a retry, which the natural keys make harmless). */
+static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *rows,
+			     uint64_t *ops)
+{
+	struct store_op *op;
+	PGresult *r;
+	int in_copy = 0;
+
+	*rows = *ops = 0;
+	if (store_exec(s, "BEGIN", NULL))
+		return -EIO;
+	for (op = batch; op; op = op->next) {
+		if (op->kind == OP_ROW) {
+			if (!in_copy) {
+				if (store_exec(s, store_copy_sql, &r))
+					goto fail;
+				PQclear(r);
+				in_copy = 1;
+			}
+			if (PQputCopyData(s->conn, op->params[0], (int)strlen(op->params[0])) != 1)
+				goto fail;
+			(*rows)++;
+			continue;
+		}
+		if (in_copy) {
+			if (PQputCopyEnd(s->conn, NULL) != 1)
+				goto fail;
+			while ((r = PQgetResult(s->conn))) {
+				int bad = PQresultStatus(r) != PGRES_COMMAND_OK;
+
+				if (bad)
+					log_warn("store: COPY failed: %s", PQerrorMessage(s->conn));
+				PQclear(r);
+				if (bad)
+					goto fail;
+			}
+			in_copy = 0;
+		}
+		r = PQexecParams(s->conn, store_sql[op->kind].sql, store_sql[op->kind].nparams, NULL,
+				 (const char *const *)op->params, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			log_warn("store: statement %d failed: %s", op->kind, PQerrorMessage(s->conn));
+			PQclear(r);
+			goto fail;
+		}
+		PQclear(r);
+		(*ops)++;
+	}
+	if (in_copy) {
+		if (PQputCopyEnd(s->conn, NULL) != 1)
+			goto fail;
+		while ((r = PQgetResult(s->conn))) {
+			int bad = PQresultStatus(r) != PGRES_COMMAND_OK;
+
+			if (bad)
+				log_warn("store: COPY failed: %s", PQerrorMessage(s->conn));
+			PQclear(r);
+			if (bad)
+				goto fail;
+		}
+	}
+	if (*rows && store_exec(s, "INSERT INTO sexec.process SELECT * FROM stage_process"
+				   " ON CONFLICT DO NOTHING", NULL))
+		goto fail;
+	if (store_exec(s, "COMMIT", NULL))
+		goto fail;
+	return 0;
+fail:
+	/* Drain whatever is pending so the connection can be judged. */
+	while ((r = PQgetResult(s->conn)))
+		PQclear(r);
+	if (PQstatus(s->conn) == CONNECTION_OK) {
+		r = PQexec(s->conn, "ROLLBACK");
+		PQclear(r);
+	}
+	return -EIO;
+}
+
+static void store_requeue_front(struct store *s, struct store_op *batch, struct store_op *last,
+				uint64_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	last->next = s->head;
+	if (!s->head)
+		s->tail = &last->next;
+	s->head = batch;
+	s->nqueued += n;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *store_main(void *arg)
+{
+	struct store *s = arg;
+	unsigned int backoff_ms = 0;
+	int failures_in_row = 0;
+
+	for (;;) {
+		struct store_op *batch, *last = NULL, *op;
+		uint64_t n = 0, rows, ops;
+		struct timespec until;
+
+		pthread_mutex_lock(&s->lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		{
+			uint64_t wait_ms = backoff_ms ? backoff_ms : s->flush_ms;
+
+			until.tv_sec += (time_t)(wait_ms / 1000);
+			until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+		}
+		if (!s->stopping)
+			pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		if (!s->head) {
+			int stop = s->stopping;
+
+			pthread_mutex_unlock(&s->lock);
+			if (stop)
+				break;
+			continue;
+		}
+		batch = s->head;
+		for (op = batch; op && n < s->batch_rows; op = op->next) {
+			last = op;
+			n++;
+		}
+		s->head = last->next;
+		if (!s->head)
+			s->tail = &s->head;
+		last->next = NULL;
+		s->nqueued -= n;
+		pthread_mutex_unlock(&s->lock);
+
+		if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+			if (s->conn) {
+				PQfinish(s->conn);
+				s->conn = NULL;
+			}
+			if (store_connect(s) == 0) {
+				pthread_mutex_lock(&s->lock);
+				s->st.connected = 1;
+				pthread_mutex_unlock(&s->lock);
+			}
+		}
+		if (s->conn && store_write_batch(s, batch, &rows, &ops) == 0) {
+			pthread_mutex_lock(&s->lock);
+			s->st.rows_written += rows;
+			s->st.ops_written += ops;
+			pthread_mutex_unlock(&s->lock);
+			while (batch) {
+				op = batch->next;
+				store_free_op(batch);
+				batch = op;
+			}
+			backoff_ms = 0;
+			failures_in_row = 0;
+			continue;
+		}
+		pthread_mutex_lock(&s->lock);
+		s->st.db_failures++;
+		s->st.connected = s->conn && PQstatus(s->conn) == CONNECTION_OK;
+		pthread_mutex_unlock(&s->lock);
+		if (s->conn && PQstatus(s->conn) == CONNECTION_OK && ++failures_in_row >= 3) {
+			/* The database is up but refuses this batch: log it and go on. */
+			log_err("store: giving up a batch of %" PRIu64 " records after 3 refusals", n);
+			pthread_mutex_lock(&s->lock);
+			s->st.dropped += n;
+			pthread_mutex_unlock(&s->lock);
+			while (batch) {
+				op = batch->next;
+				store_free_op(batch);
+				batch = op;
+			}
+			failures_in_row = 0;
+			continue;
+		}
+		store_requeue_front(s, batch, last, n);
+		backoff_ms = backoff_ms ? backoff_ms * 2 : 500;
+		if (backoff_ms > 30000)
+			backoff_ms = 30000;
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			break; /* do not hang shutdown on a dead database */
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (s->conn)
+		PQfinish(s->conn);
+	s->conn = NULL;
+	return NULL;
+}
+
+struct store *create_store(const struct sexec_conf *conf)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	snprintf(s->conninfo, sizeof(s->conninfo), "%s", conf->db);
+	s->flush_ms = conf->flush_ms;
+	s->batch_rows = conf->batch_rows;
+	s->queue_max = conf->queue_max;
+	s->tail = &s->head;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (pthread_create(&s->thread, NULL, store_main, s)) {
+		free(s);
+		return NULL;
+	}
+	s->started = 1;
+	return s;
+}
+
+void destroy_store(struct store *s)
+{
+	struct store_op *op;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	if (s->nqueued)
+		log_err("store: %" PRIu64 " records could not be written before exit", s->nqueued);
+	while ((op = s->head)) {
+		s->head = op->next;
+		store_free_op(op);
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	free(s);
+}
+
+void store_get_stats(struct store *s, struct store_stats *out)
+{
+	pthread_mutex_lock(&s->lock);
+	*out = s->st;
+	out->queued = s->nqueued;
+	pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The PostgreSQL writer: records are queued by the event loop and written by
+ * a thread of their own, so a slow or absent database never stalls tracking. */
+#ifndef SEXEC_STORE_H
+#define SEXEC_STORE_H
+
+#include <stdint.h>
+
+#include "sexec/conf.h"
+#include "sexec/record.h"
+
+struct store;
+
+/* One finished process, as the tracker assembled it. Times are Unix µs. */
+struct proc_rec {
+	const struct sexec_step_info *step;
+	const char *step_name;
+	uint32_t task_id; /* SEXEC_NO_VAL when unknown */
+	uint32_t pid, ppid;
+	uint64_t start_us, end_us;
+	const char *exe;
+	const char *argv; /* NUL-separated */
+	uint32_t argv_len;
+	int argv_trunc;
+	const char *tool;
+	uint64_t user_us, sys_us;
+	uint32_t status; /* wait status */
+	uint32_t threads;
+	uint64_t rss_peak_kb;
+	uint64_t read_bytes, write_bytes, rchar, wchar, syscr, syscw;
+	uint64_t vol_ctxsw, invol_ctxsw, minflt, majflt;
+};
+
+struct node_rec {
+	const char *cluster, *node, *kernel, *cgroup_mode, *version;
+	int sockets, cores, pus, numa_nodes, gpus;
+	uint64_t mem_mb;
+};
+
+struct store_stats {
+	uint64_t rows_written;  /* process rows committed */
+	uint64_t ops_written;   /* job/step/task statements committed */
+	uint64_t queued;        /* rows and statements waiting */
+	uint64_t dropped;       /* given up because the queue was full */
+	uint64_t db_failures;   /* failed connects or flushes */
+	int connected;
+};
+
+struct store *create_store(const struct sexec_conf *conf);
+void destroy_store(struct store *s); /* writes what it can (bounded wait), then stops */
+
+void store_put_node(struct store *s, const struct node_rec *n);
+void store_put_step_begin(struct store *s, const struct sexec_step_info *st, const char *step,
+			  uint64_t start_us);
+void store_put_task_begin(struct store *s, const struct sexec_step_info *st, const char *step,
+			  const struct sexec_task_info *t, uint64_t start_us);
+void store_put_task_end(struct store *s, const struct sexec_step_info *st, const char *step,
+			uint32_t task_id, uint64_t end_us, int32_t status);
+void store_put_step_end(struct store *s, const struct sexec_step_info *st, const char *step,
+			uint64_t end_us, uint64_t lost_events, uint64_t lost_tracking, int complete);
+void store_put_process(struct store *s, const struct proc_rec *p);
+void store_get_stats(struct store *s, struct store_stats *out);
+
+#endif

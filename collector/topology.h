@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What this node is: hwloc topology, kernel release and cgroup mode, stored
+ * once per collector start so reports can relate usage to the hardware. */
+#ifndef SEXEC_TOPOLOGY_H
+#define SEXEC_TOPOLOGY_H
+
+#include "store.h"
+
+/* Fill n (strings point into static storage) for cluster/node. */
+int topology_describe(struct node_rec *n, const char *cluster, const char *node);
+/* "v1", "v2" or "hybrid" from what is mounted at /sys/fs/cgroup. */
+const char *topology_cgroup_mode(void);
+
+#endif

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Attribution state of sexecd: steps and task registrations from the plugin,
+ * the live process table from BPF events, and the record built at each exit. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sexec/event.h"
+#include "sexec/log.h"
+#include "sexec/tool.h"
+#include "htab.h"
+#include "tracker.h"
+
+#define TRACKER_STEP_GRACE_S 30 /* how long a finished step waits for stray processes */
+
+struct tstep {
+	struct sexec_step_info info;
+	char name[SEXEC_STEP_NAME_MAX];
+	uint64_t key;
+	uint64_t live;          /* tracked processes not yet exited */
+	uint64_t nprocs;        /* records written */
+	uint64_t lost_base;     /* node loss counters when the step began */
+	int ended, finalized;
+	uint64_t end_us;
+	time_t deadline;
+	struct treg *regs;
+};
+
+struct treg {
+	uint64_t cookie;
+	struct tstep *step;
+	struct sexec_task_info task;
+	struct treg *next;
+};
+
+struct tproc {
+	uint64_t cookie;
+	uint32_t ppid;
+	char *exe;
+	char *argv;
+	uint32_t argv_len;
+	int argv_trunc;
+};
+
+struct tracker {
+	struct store *store;
+	struct probe *probe;
+	struct htab *steps, *regs, *procs;
+	uint64_t next_cookie;
+	long page_kb;
+	struct tracker_stats st;
+};
+
+static uint64_t tracker_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t tracker_boot_to_unix_us(uint64_t boot_ns)
+{
+	struct timespec rt, bt;
+	int64_t off_ns;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	off_ns = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+	return (uint64_t)(((int64_t)boot_ns + off_ns) / 1000);
+}
+
+static uint64_t tracker_node_losses(struct tracker *t)
+{
+	struct probe_stats ps;
+
+	if (!t->probe)
+		return 0;
+	probe_get_stats(t->probe, &ps);
+	return ps.rb_full + ps.map_full;
+}
+
+struct tracker *create_tracker(struct store *store, const struct sexec_conf *conf)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->store = store;
+	t->steps = create_htab(64);
+	t->regs = create_htab(256);
+	t->procs = create_htab(conf->max_tracked);
+	/* Cookies only need to be unique while this daemon lives; start from the
+	 * clock so a restarted daemon does not reuse a predecessor's. */
+	t->next_cookie = tracker_now_us() << 8;
+	t->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	if (!t->steps || !t->regs || !t->procs) {
+		destroy_tracker(t);
+		return NULL;
+	}
+	return t;
+}
+
+void tracker_set_probe(struct tracker *t, struct probe *p)
+{
+	t->probe = p;
+}
+
+static void tproc_free(struct tproc *p)
+{
+	if (!p)
+		return;
+	free(p->exe);
+	free(p->argv);
+	free(p);
+}
+
+static void free_proc_cb(uint64_t key, void *val, void *arg)
+{
+	(void)key;
+	(void)arg;
+	tproc_free(val);
+}
+
+static void free_step_cb(uint64_t key, void *val, void *arg)
+{
+	struct tstep *s = val;
+	struct treg *r, *n;
+
+	(void)key;
+	(void)arg;
+	for (r = s->regs; r; r = n) {
+		n = r->next;
+		free(r);
+	}
+	free(s);
+}
+
+void destroy_tracker(struct tracker *t)
+{
+	if (!t)
+		return;
+	if (t->procs)
+		htab_each(t->procs, free_proc_cb, NULL);
+	if (t->steps)
+		htab_each(t->steps, free_step_cb, NULL);
+	destroy_htab(t->procs);
+	destroy_htab(t->steps);
+	destroy_htab(t->regs);
+	free(t);
+}
+
+static uint64_t step_key(uint32_t job_id, uint32_t step_id)
+{
+	return ((uint64_t)job_id << 32) | step_id;
+}
+
+/* Parent pid of a live process, from /proc/PID/stat (0 when unknown). */
+static uint32_t tracker_read_ppid(uint32_t pid)
+{
+	char path[64], buf[512], *rp;
+	unsigned int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')))
+		if (sscanf(rp + 1, " %*c %u", &ppid) != 1)
+			ppid = 0;
+	fclose(f);
+	return ppid;
+}
+
+static void tracker_free_step(struct tracker *t, struct tstep *s)
+{
+	struct treg *r;
+
+	for (r = s->regs; r; r = r->next)
+		htab_del(t->regs, r->cookie);
+	htab_del(t->steps, s->key);
+	free_step_cb(0, s, NULL);
+	t->st.steps_live--;
+}
+
+static void tracker_finalize_step(struct tracker *t, struct tstep *s)
+{
+	uint64_t lost = tracker_node_losses(t) - s->lost_base;
+
+	/* Ring buffer and map losses are counted per node: charge them to
+	 * every step that was running, so none is passed off as complete. */
+	store_put_step_end(t->store, &s->info, s->name, s->end_us, lost, s->live,
+			   lost == 0 && s->live == 0);
+	if (lost || s->live)
+		log_warn("job %u step %s: record incomplete (%" PRIu64 " events lost, %" PRIu64
+			 " processes still running at step end)",
+			 s->info.job_id, s->name, lost, s->live);
+	s->finalized = 1;
+	if (s->live == 0)
+		tracker_free_step(t, s);
+}
+
+int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie)
+{
+	uint64_t key = step_key(m->step.job_id, m->step.step_id), now = tracker_now_us();
+	struct tstep *s = htab_get(t->steps, key);
+	struct treg *r;
+	struct tproc *p, *old;
+	int err;
+
+	if (s && s->finalized) {
+		/* A new task of a step we closed: that step is running again. */
+		s->finalized = 0;
+		s->ended = 0;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		s->info = m->step;
+		s->key = key;
+		record_step_name(m->step.step_id, s->name, sizeof(s->name));
+		s->lost_base = tracker_node_losses(t);
+		if (htab_put(t->steps, key, s)) {
+			free(s);
+			return -ENOMEM;
+		}
+		t->st.steps_live++;
+		store_put_step_begin(t->store, &s->info, s->name, now);
+	}
+	r = calloc(1, sizeof(*r));
+	p = calloc(1, sizeof(*p));
+	if (!r || !p) {
+		free(r);
+		free(p);
+		return -ENOMEM;
+	}
+	r->cookie = t->next_cookie++;
+	r->step = s;
+	r->task = m->task;
+	p->cookie = r->cookie;
+	p->ppid = tracker_read_ppid(m->task.pid);
+	if (htab_put(t->regs, r->cookie, r)) {
+		free(r);
+		free(p);
+		return -ENOMEM;
+	}
+	r->next = s->regs;
+	s->regs = r;
+	if (t->probe) {
+		err = probe_track(t->probe, m->task.pid, p->ppid, r->cookie);
+		if (err) {
+			log_err("job %u step %s task %u: cannot track pid %u: %s", s->info.job_id,
+				s->name, m->task.task_id, m->task.pid, strerror(-err));
+			free(p);
+			return err;
+		}
+	}
+	old = htab_get(t->procs, m->task.pid);
+	if (old) {
+		/* Its pid was reused before we saw the exit: that record is lost. */
+		t->st.orphans++;
+		tproc_free(old);
+	} else {
+		s->live++;
+		t->st.procs_live++;
+	}
+	htab_put(t->procs, m->task.pid, p);
+	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
+	t->st.registrations++;
+	*cookie = r->cookie;
+	log_debug("job %u step %s task %u pid %u registered (cookie %" PRIu64 ")", s->info.job_id,
+		  s->name, m->task.task_id, m->task.pid, r->cookie);
+	return 0;
+}
+
+int tracker_end_task(struct tracker *t, const struct sexec_msg *m)
+{
+	struct tstep *s = htab_get(t->steps, step_key(m->step.job_id, m->step.step_id));
+
+	if (!s)
+		return -ENOENT;
+	store_put_task_end(t->store, &s->info, s->name, m->task.task_id, tracker_now_us(),
+			   m->status);
+	return 0;
+}
+
+int tracker_end_step(struct tracker *t, const struct sexec_msg *m)
+{
+	struct tstep *s = htab_get(t->steps, step_key(m->step.job_id, m->step.step_id));
+
+	if (!s)
+		return -ENOENT;
+	s->ended = 1;
+	s->end_us = tracker_now_us();
+	s->deadline = time(NULL) + TRACKER_STEP_GRACE_S;
+	if (s->live == 0)
+		tracker_finalize_step(t, s);
+	return 0;
+}
+
+struct tick_ctx {
+	struct tracker *t;
+	time_t now;
+	struct tstep *due[64];
+	int n;
+};
+
+static void tick_cb(uint64_t key, void *val, void *arg)
+{
+	struct tick_ctx *c = arg;
+	struct tstep *s = val;
+
+	(void)key;
+	if (s->ended && !s->finalized && s->deadline <= c->now && c->n < 64)
+		c->due[c->n++] = s;
+}
+
+void tracker_tick(struct tracker *t)
+{
+	struct tick_ctx c = { .t = t, .now = time(NULL) };
+	int i;
+
+	htab_each(t->steps, tick_cb, &c);
+	for (i = 0; i < c.n; i++)
+		tracker_finalize_step(t, c.due[i]);
+}
+
+static char *tracker_dup_bytes(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
+{
+	struct tproc *parent = htab_get(t->procs, e->ppid), *p, *old;
+	struct treg *r = htab_get(t->regs, e->hdr.cookie);
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	p->cookie = e->hdr.cookie;
+	p->ppid = e->ppid;
+	/* Until it execs, a child runs its parent's program. */
+	if (parent && parent->exe)
+		p->exe = strdup(parent->exe);
+	if (parent && parent->argv_len) {
+		p->argv = tracker_dup_bytes(parent->argv, parent->argv_len);
+		p->argv_len = p->argv ? parent->argv_len : 0;
+		p->argv_trunc = parent->argv_trunc;
+	}
+	old = htab_get(t->procs, e->hdr.tgid);
+	if (old) {
+		t->st.orphans++;
+		tproc_free(old);
+	} else {
+		t->st.procs_live++;
+		if (r)
+			r->step->live++;
+	}
+	if (htab_put(t->procs, e->hdr.tgid, p))
+		tproc_free(p);
+}
+
+static void tracker_on_exec(struct tracker *t, const struct sexec_ev_exec *e, size_t len)
+{
+	struct tproc *p = htab_get(t->procs, e->hdr.tgid);
+	size_t alen = e->argv_len;
+
+	if (!p)
+		return;
+	if (alen > len - offsetof(struct sexec_ev_exec, argv))
+		alen = len - offsetof(struct sexec_ev_exec, argv);
+	free(p->exe);
+	free(p->argv);
+	p->exe = strndup(e->filename, sizeof(e->filename));
+	p->argv = tracker_dup_bytes(e->argv, alen);
+	p->argv_len = p->argv ? (uint32_t)alen : 0;
+	p->argv_trunc = e->argv_trunc;
+}
+
+static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
+{
+	struct tproc *p = htab_del(t->procs, e->hdr.tgid);
+	struct treg *r = htab_get(t->regs, e->hdr.cookie);
+	struct proc_rec rec = { 0 };
+	char tool[256], exe[SEXEC_COMM_LEN + 1];
+	uint64_t ut = e->utime_ns, st = e->stime_ns, rt = e->rtime_ns, user_ns;
+
+	if (p)
+		t->st.procs_live--;
+	if (!r) {
+		t->st.orphans++;
+		tproc_free(p);
+		return;
+	}
+	/* Split the precise run time in the ratio of the sampled user and
+	 * system ticks, as the kernel does for wait4 and getrusage. */
+	if (ut + st == 0)
+		user_ns = rt;
+	else if (st == 0)
+		user_ns = rt;
+	else if (ut == 0)
+		user_ns = 0;
+	else
+		user_ns = (uint64_t)((double)rt * (double)ut / (double)(ut + st));
+	snprintf(exe, sizeof(exe), "%s", e->comm);
+	rec.step = &r->step->info;
+	rec.step_name = r->step->name;
+	rec.task_id = r->task.task_id;
+	rec.pid = e->hdr.tgid;
+	rec.ppid = p ? p->ppid : e->ppid;
+	rec.start_us = tracker_boot_to_unix_us(e->start_ns);
+	rec.end_us = tracker_boot_to_unix_us(e->hdr.ts_ns);
+	rec.exe = p && p->exe ? p->exe : exe;
+	rec.argv = p ? p->argv : NULL;
+	rec.argv_len = p ? p->argv_len : 0;
+	rec.argv_trunc = p ? p->argv_trunc : 0;
+	tool_name(rec.exe, rec.argv ? rec.argv : "", rec.argv_len, tool, sizeof(tool));
+	rec.tool = tool;
+	rec.user_us = user_ns / 1000;
+	rec.sys_us = (rt - user_ns) / 1000;
+	rec.status = e->exit_code;
+	rec.threads = e->threads;
+	rec.rss_peak_kb = e->maxrss_pages * (uint64_t)t->page_kb;
+	rec.read_bytes = e->read_bytes;
+	rec.write_bytes = e->write_bytes > e->cancelled_write_bytes
+				  ? e->write_bytes - e->cancelled_write_bytes
+				  : 0;
+	rec.rchar = e->rchar;
+	rec.wchar = e->wchar;
+	rec.syscr = e->syscr;
+	rec.syscw = e->syscw;
+	rec.vol_ctxsw = e->nvcsw;
+	rec.invol_ctxsw = e->nivcsw;
+	rec.minflt = e->minflt;
+	rec.majflt = e->majflt;
+	store_put_process(t->store, &rec);
+	t->st.records++;
+	r->step->nprocs++;
+	if (p && r->step->live)
+		r->step->live--;
+	tproc_free(p);
+	if (r->step->ended && r->step->live == 0) {
+		if (!r->step->finalized)
+			tracker_finalize_step(t, r->step);
+		else
+			tracker_free_step(t, r->step);
+	}
+}
+
+void tracker_on_event(void *arg, const void *data, size_t len)
+{
+	struct tracker *t = arg;
+	const struct sexec_ev_hdr *h = data;
+
+	if (len < sizeof(*h))
+		return;
+	switch (h->type) {
+	case SEXEC_EV_FORK:
+		if (len >= sizeof(struct sexec_ev_fork))
+			tracker_on_fork(t, data);
+		break;
+	case SEXEC_EV_EXEC:
+		if (len >= offsetof(struct sexec_ev_exec, argv))
+			tracker_on_exec(t, data, len);
+		break;
+	case SEXEC_EV_EXIT:
+		if (len >= sizeof(struct sexec_ev_exit))
+			tracker_on_exit(t, data);
+		break;
+	default:
+		break;
+	}
+}
+
+void tracker_get_stats(struct tracker *t, struct tracker_stats *st)
+{
+	*st = t->st;
+}

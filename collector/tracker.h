@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The tracker turns registrations and BPF lifecycle events into records:
+ * which step and task every process belongs to, what it ran, what it used. */
+#ifndef SEXEC_TRACKER_H
+#define SEXEC_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sexec/proto.h"
+#include "probe.h"
+#include "store.h"
+
+struct tracker;
+
+struct tracker_stats {
+	uint64_t steps_live, procs_live, registrations, records, orphans;
+};
+
+struct tracker *create_tracker(struct store *store, const struct sexec_conf *conf);
+void destroy_tracker(struct tracker *t);
+void tracker_set_probe(struct tracker *t, struct probe *p);
+
+/* Register a task (and its step on first sight); returns 0 and the cookie, or -errno. */
+int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie);
+int tracker_end_task(struct tracker *t, const struct sexec_msg *m);
+int tracker_end_step(struct tracker *t, const struct sexec_msg *m);
+/* Ring buffer callback. */
+void tracker_on_event(void *arg, const void *data, size_t len);
+/* Periodic work: finish steps whose processes are gone or whose grace ran out. */
+void tracker_tick(struct tracker *t);
+void tracker_get_stats(struct tracker *t, struct tracker_stats *st);
+
+/* Boot-time ns to Unix µs. */
+uint64_t tracker_boot_to_unix_us(uint64_t boot_ns);
+
+#endif

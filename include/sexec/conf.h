@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sexec.conf: one file for collector and CLI, "key = value" lines, '#' comments.
+ * Unknown keys and bad values are errors that name the file and line. */
+#ifndef SEXEC_CONF_H
+#define SEXEC_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEXEC_CONF_DEFAULT SYSCONFDIR "/sexec/sexec.conf"
+#define SEXEC_SOCKET_DEFAULT "/run/sexec/sexecd.sock"
+
+struct sexec_conf {
+	char cluster[256];     /* cluster = (default: Slurm's ClusterName, else "default") */
+	char node[256];        /* node = (default: short hostname) */
+	char socket_path[108]; /* socket = */
+	char db[1024];         /* db = libpq conninfo the collector writes with */
+	char db_read[1024];    /* db_read = conninfo for the sexec CLI (default: db without user) */
+	char sacct[256];       /* sacct = path of sacct (default: "sacct" on PATH) */
+	uint32_t argv_max;     /* argv_max = bytes of argv kept per process (default 4096) */
+	uint32_t ring_kb;      /* ring_buffer_kb = BPF ring buffer size (default 4096) */
+	uint32_t max_tracked;  /* max_tracked = live tracked processes (default 65536) */
+	uint32_t flush_ms;     /* flush_interval_ms = (default 1000) */
+	uint32_t batch_rows;   /* batch_rows = rows per COPY batch (default 5000) */
+	uint32_t queue_max;    /* queue_max = rows held in memory while the DB is away (default 1000000) */
+};
+
+/* Fill defaults, then read path (NULL = SEXEC_CONF_DEFAULT). A missing file is
+ * fine unless must_exist. Returns 0 or -errno with a message in err. */
+int conf_load(struct sexec_conf *c, const char *path, int must_exist, char *err, size_t errlen);
+void conf_defaults(struct sexec_conf *c);
+/* Apply one "key=value" (also used for command-line overrides). */
+int conf_set(struct sexec_conf *c, const char *key, const char *value, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The ABI between the BPF programs and sexecd: plain fixed-width types only,
+ * included by both sides. Grow it by appending fields and bumping SEXEC_EVENT_ABI. */
+#ifndef SEXEC_EVENT_H
+#define SEXEC_EVENT_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define SEXEC_EVENT_ABI 1
+
+#define SEXEC_COMM_LEN 16
+#define SEXEC_PATH_MAX 256
+/* Upper bound on the argv bytes copied at exec; the collector may ask for less. */
+#define SEXEC_ARGV_MAX 4096
+
+enum sexec_event_type {
+	SEXEC_EV_FORK = 1, /* a tracked process created a new process */
+	SEXEC_EV_EXEC = 2, /* a tracked process exec'd */
+	SEXEC_EV_EXIT = 3, /* the last thread of a tracked process exited */
+};
+
+/* Value of the pinned "tracked" map, keyed by tgid. The counters accumulate
+ * each thread's own totals as it exits, so the process total includes threads
+ * that exited before the leader. */
+struct sexec_track {
+	__u64 cookie;       /* registration id: which task this process descends from */
+	__u64 start_ns;     /* boot-time ns the process started */
+	__u32 ppid;         /* parent tgid at fork */
+	__u32 threads;      /* threads ever created, leader included */
+	__u64 rtime_ns;     /* sum_exec_runtime of exited threads */
+	__u64 utime_ns;     /* tick-sampled user time of exited threads */
+	__u64 stime_ns;
+	__u64 minflt, majflt;
+	__u64 nvcsw, nivcsw;
+	__u64 rchar, wchar, syscr, syscw;
+	__u64 read_bytes, write_bytes, cancelled_write_bytes;
+};
+
+struct sexec_ev_hdr {
+	__u32 type;
+	__u32 tgid;
+	__u64 cookie;
+	__u64 ts_ns; /* boot-time ns */
+};
+
+struct sexec_ev_fork {
+	struct sexec_ev_hdr hdr;
+	__u32 ppid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
+struct sexec_ev_exec {
+	struct sexec_ev_hdr hdr;
+	__u32 old_tid;
+	__u32 argv_len;   /* bytes of argv[] copied (NUL separated) */
+	__u32 argv_trunc; /* 1 when argv was longer than the bound */
+	__u32 pad;
+	char comm[SEXEC_COMM_LEN];
+	char filename[SEXEC_PATH_MAX];
+	char argv[SEXEC_ARGV_MAX]; /* only argv_len bytes are sent */
+};
+
+struct sexec_ev_exit {
+	struct sexec_ev_hdr hdr;
+	__u32 ppid;       /* parent at fork time (0 when unknown) */
+	__u32 exit_code;  /* wait status: code << 8 | signal | 0x80 core */
+	__u64 start_ns;
+	__u32 threads;
+	__u32 pad;
+	__u64 rtime_ns, utime_ns, stime_ns;
+	__u64 maxrss_pages; /* peak RSS in pages, as getrusage keeps it */
+	__u64 minflt, majflt;
+	__u64 nvcsw, nivcsw;
+	__u64 rchar, wchar, syscr, syscw;
+	__u64 read_bytes, write_bytes, cancelled_write_bytes;
+	char comm[SEXEC_COMM_LEN];
+};
+
+/* Indices of the per-CPU "stats" counter array. */
+enum sexec_stat {
+	SEXEC_STAT_EVENTS = 0,     /* events emitted */
+	SEXEC_STAT_RB_FULL = 1,    /* ring buffer reservations that failed */
+	SEXEC_STAT_MAP_FULL = 2,   /* tracked-map inserts that failed */
+	SEXEC_STAT_MAX = 8,
+};
+
+#endif

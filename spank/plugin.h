@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared state of the sexec SPANK plugin: its plugstack arguments and the
+ * per-context modules the dispatcher in sexec.c calls. */
+#ifndef SEXEC_SPANK_PLUGIN_H
+#define SEXEC_SPANK_PLUGIN_H
+
+#include <slurm/spank.h>
+
+#include "sexec/conf.h"
+
+struct sexec_args {
+	char socket_path[108];
+	int timeout_ms; /* how long a task launch may wait for the collector */
+	int disabled;   /* enable=never */
+};
+
+extern struct sexec_args sexec_args;
+
+/* Parse plugstack.conf arguments; unknown keys and bad values are logged and
+ * ignored (the plugin must never fail a job). Returns the number of problems. */
+int args_parse(struct sexec_args *a, int ac, char **av);
+
+/* Remote (slurmstepd) context. */
+int remote_task_init_privileged(spank_t sp);
+int remote_task_exit(spank_t sp);
+int remote_exit(spank_t sp);
+
+#endif
