@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* PostgreSQL access for the sexec CLI: one PGconn, parameterised queries on the sexec
+ * schema, results copied into report structs and every PGresult cleared here. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+
+struct db {
+	PGconn *conn;
+};
+
+/* Timestamps as JSON wants them: UTC, microseconds, 'Z'. */
+#define DB_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* Copy a libpq message onto one line: they come with newlines and tabs. */
+static void db_oneline(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+	int space = 0;
+
+	if (!len)
+		return;
+	for (; src && *src && o + 1 < len; src++) {
+		if (*src == '\n' || *src == '\t' || *src == '\r' || *src == ' ') {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < len)
+			dst[o++] = ' ';
+		space = 0;
+		dst[o++] = *src;
+	}
+	dst[o] = '\0';
+}
+
+int db_open(struct db **out, const char *conninfo, int drop_user, char *err, size_t errlen)
+{
+	const char *keys[64], *vals[64];
+	PQconninfoOption *opts, *o;
+	struct db *d = NULL;
+	PGresult *res;
+	char *perr = NULL;
+	int n = 0, ret = 0;
+
+	opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+	if (!opts) {
+		db_oneline(err, errlen, perr ? perr : "out of memory");
+		PQfreemem(perr);
+		return perr ? -EINVAL : -ENOMEM;
+	}
+	/* Defaults first so the conninfo can override them; what the CLI needs last. */
+	keys[n] = "connect_timeout";
+	vals[n++] = "10";
+	for (o = opts; o->keyword && n < 60; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		/* db (the collector's conninfo) names the collector's role: readers are
+		 * themselves. */
+		if (drop_user && (!strcmp(o->keyword, "user") || !strcmp(o->keyword, "password")))
+			continue;
+		keys[n] = o->keyword;
+		vals[n++] = o->val;
+	}
+	keys[n] = "application_name";
+	vals[n++] = "sexec";
+	keys[n] = "client_encoding";
+	vals[n++] = "UTF8";
+	keys[n] = NULL;
+	vals[n] = NULL;
+
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	d->conn = PQconnectdbParams(keys, vals, 0);
+	if (!d->conn || PQstatus(d->conn) != CONNECTION_OK) {
+		if (d->conn)
+			db_oneline(err, errlen, PQerrorMessage(d->conn));
+		else
+			snprintf(err, errlen, "out of memory");
+		db_close(d);
+		ret = -ECONNREFUSED;
+		goto out;
+	}
+	/* A reader must not hang behind a migration's lock; a failed SET costs nothing. */
+	res = PQexec(d->conn, "SET statement_timeout = '60s'");
+	PQclear(res);
+	*out = d;
+out:
+	PQconninfoFree(opts);
+	return ret;
+}
+
+void db_close(struct db *d)
+{
+	if (!d)
+		return;
+	PQfinish(d->conn);
+	free(d);
+}
+
+/* Run a query that returns rows. On error, classify it by SQLSTATE and clear the result. */
+static int db_query(struct db *d, const char *sql, int nparams, const char *const *params,
+		    PGresult **out, char *err, size_t errlen)
+{
+	const char *state, *msg;
+	PGresult *res;
+	int ret;
+
+	res = PQexecParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		*out = res;
+		return 0;
+	}
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	db_oneline(err, errlen, msg ? msg : PQerrorMessage(d->conn));
+	if (state && strcmp(state, "42501") == 0)
+		ret = -EACCES;
+	else if (!res && PQstatus(d->conn) != CONNECTION_BAD)
+		ret = -ENOMEM;
+	else
+		ret = -EIO;
+	PQclear(res);
+	return ret;
+}
+
+/* A column as a new string, NULL for SQL NULL; *oom is set when strdup fails. */
+static char *db_str(const PGresult *res, int row, int col, int *oom)
+{
+	char *s;
+
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	s = strdup(PQgetvalue(res, row, col));
+	if (!s)
+		*oom = 1;
+	return s;
+}
+
+/* An integer column, dflt for SQL NULL. */
+static int64_t db_int(const PGresult *res, int row, int col, int64_t dflt)
+{
+	if (PQgetisnull(res, row, col))
+		return dflt;
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static int db_bool(const PGresult *res, int row, int col)
+{
+	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+int db_find_job(struct db *d, uint32_t job_id, const char *prefer_cluster, struct db_job *job,
+		size_t *nclusters, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT cluster, job_id, array_job_id, array_task_id, user_name, job_name, "
+		"partition, account, restarts, " DB_ISO("first_seen") " FROM sexec.job "
+		"WHERE job_id = $1 ORDER BY (cluster = $2) IS TRUE DESC, first_seen DESC";
+	const char *params[2];
+	char id[16];
+	PGresult *res = NULL;
+	int oom = 0, ret;
+
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = id;
+	params[1] = prefer_cluster && *prefer_cluster ? prefer_cluster : NULL;
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	if (ret)
+		return ret;
+	if (PQntuples(res) == 0) {
+		snprintf(err, errlen, "job %u is not in the database", job_id);
+		ret = -ENOENT;
+		goto out;
+	}
+	memset(job, 0, sizeof(*job));
+	job->cluster = db_str(res, 0, 0, &oom);
+	job->job_id = (uint32_t)db_int(res, 0, 1, 0);
+	/* The collector may store "not an array" as NULL or as Slurm's 0 / NO_VAL. */
+	job->array_job_id = db_int(res, 0, 2, -1);
+	job->array_task_id = db_int(res, 0, 3, -1);
+	if (job->array_job_id <= 0 || job->array_task_id < 0 ||
+	    job->array_task_id >= SEXEC_NO_VAL) {
+		job->array_job_id = -1;
+		job->array_task_id = -1;
+	}
+	job->user = db_str(res, 0, 4, &oom);
+	job->name = db_str(res, 0, 5, &oom);
+	job->partition = db_str(res, 0, 6, &oom);
+	job->account = db_str(res, 0, 7, &oom);
+	job->restarts = db_int(res, 0, 8, 0);
+	job->first_seen = db_str(res, 0, 9, &oom);
+	if (oom || !job->cluster) {
+		db_job_free(job);
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (nclusters)
+		*nclusters = (size_t)PQntuples(res);
+out:
+	PQclear(res);
+	return ret;
+}
+
+int db_find_array_task(struct db *d, uint32_t array_job_id, uint32_t task_id,
+		       const char *prefer_cluster, uint32_t *job_id, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT job_id FROM sexec.job WHERE array_job_id = $1 AND array_task_id = $2 "
+		"ORDER BY (cluster = $3) IS TRUE DESC, first_seen DESC LIMIT 1";
+	const char *params[3];
+	char a[16], t[16];
+	PGresult *res = NULL;
+	int ret;
+
+	snprintf(a, sizeof(a), "%u", array_job_id);
+	snprintf(t, sizeof(t), "%u", task_id);
+	params[0] = a;
+	params[1] = t;
+	params[2] = prefer_cluster && *prefer_cluster ? prefer_cluster : NULL;
+	ret = db_query(d, sql, 3, params, &res, err, errlen);
+	if (ret)
+		return ret;
+	if (PQntuples(res) == 0) {
+		snprintf(err, errlen, "array task %u_%u is not in the database", array_job_id,
+			 task_id);
+		ret = -ENOENT;
+	} else {
+		*job_id = (uint32_t)db_int(res, 0, 0, 0);
+	}
+	PQclear(res);
+	return ret;
+}
+
+void db_steps_free(struct db_step_node *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(s[i].node);
+	free(s);
+}
+
+int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,
+		  size_t *n, char *err, size_t errlen)
+{
+	/* A full join: processes can arrive for a step whose step row the collector missed. */
+	static const char sql[] =
+		"SELECT coalesce(s.step, p.step), coalesce(s.node, p.node), s.alloc_cpus, "
+		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
+		"coalesce(p.n, 0), coalesce(p.cu, 0), coalesce(p.cs, 0) "
+		"FROM (SELECT * FROM sexec.step WHERE cluster = $1 AND job_id = $2) s "
+		"FULL JOIN (SELECT step, node, count(*) AS n, sum(cpu_user_us)::bigint AS cu, "
+		"sum(cpu_sys_us)::bigint AS cs FROM sexec.process "
+		"WHERE cluster = $1 AND job_id = $2 GROUP BY step, node) p "
+		"ON p.step = s.step AND p.node = s.node ORDER BY 1, 2";
+	const char *params[2];
+	struct db_step_node *s = NULL;
+	char id[16];
+	PGresult *res = NULL;
+	int oom = 0, ret, i, rows;
+
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	if (ret)
+		return ret;
+	rows = PQntuples(res);
+	s = calloc(rows ? (size_t)rows : 1, sizeof(*s));
+	if (!s) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rows; i++) {
+		snprintf(s[i].step, sizeof(s[i].step), "%s", PQgetvalue(res, i, 0));
+		s[i].node = db_str(res, i, 1, &oom);
+		s[i].alloc_cpus = db_int(res, i, 2, -1);
+		s[i].ntasks = db_int(res, i, 3, -1);
+		s[i].lost_events = db_int(res, i, 4, 0);
+		s[i].lost_tracking = db_int(res, i, 5, 0);
+		s[i].complete = db_bool(res, i, 6);
+		s[i].has_row = db_bool(res, i, 7);
+		s[i].processes = db_int(res, i, 8, 0);
+		s[i].cpu_user_us = db_int(res, i, 9, 0);
+		s[i].cpu_sys_us = db_int(res, i, 10, 0);
+		if (oom || !s[i].node) {
+			ret = -ENOMEM;
+			db_steps_free(s, (size_t)i + 1);
+			goto out;
+		}
+	}
+	*out = s;
+	*n = (size_t)rows;
+out:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	PQclear(res);
+	return ret;
+}
+
+static int db_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* argv travels as "x<hex>,x<hex>,..." (see db_load_processes): any byte survives and no
+ * array-literal quoting needs parsing. The 'x' keeps an empty argument distinct from none. */
+static int db_decode_argv(const char *s, char ***argv, size_t *argc)
+{
+	char **v = NULL;
+	size_t n = 0, i, len;
+	const char *p, *end;
+	int ret = 0;
+
+	for (p = s; *p; p = *end ? end + 1 : end) {
+		char **grown, *arg;
+
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (len < 1 || p[0] != 'x' || (len - 1) % 2) {
+			ret = -EINVAL;
+			goto out;
+		}
+		grown = realloc(v, (n + 1) * sizeof(*v));
+		arg = malloc((len - 1) / 2 + 1);
+		if (grown)
+			v = grown;
+		if (!grown || !arg) {
+			free(arg);
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < (len - 1) / 2; i++) {
+			int hi = db_hexval(p[1 + 2 * i]), lo = db_hexval(p[2 + 2 * i]);
+
+			if (hi < 0 || lo < 0) {
+				free(arg);
+				ret = -EINVAL;
+				goto out;
+			}
+			arg[i] = (char)(hi << 4 | lo);
+		}
+		arg[i] = '\0';
+		v[n++] = arg;
+	}
+out:
+	if (ret) {
+		for (i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+		return ret;
+	}
+	*argv = v;
+	*argc = n;
+	return 0;
+}
+
+int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+		      struct rep_proc **out, size_t *n, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT pid, ppid, step, task_id, node, exe, "
+		"array_to_string(ARRAY(SELECT 'x' || encode(convert_to(coalesce(a, ''), 'UTF8'), "
+		"'hex') FROM unnest(argv) WITH ORDINALITY AS u(a, i) ORDER BY i), ','), "
+		"argv_truncated, tool, " DB_ISO("start_time") ", " DB_ISO("end_time") ", "
+		"cpu_user_us, cpu_sys_us, exit_code, signal, core_dumped, "
+		"extract(epoch FROM end_time - start_time) "
+		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
+		"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
+	const char *params[3];
+	struct rep_proc *p = NULL;
+	char id[16];
+	PGresult *res = NULL;
+	int oom = 0, ret, i, rows = 0;
+
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	params[2] = step;
+	ret = db_query(d, sql, 3, params, &res, err, errlen);
+	if (ret)
+		return ret;
+	rows = PQntuples(res);
+	p = calloc(rows ? (size_t)rows : 1, sizeof(*p));
+	if (!p) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rows; i++) {
+		struct rep_proc *q = &p[i];
+
+		q->pid = db_int(res, i, 0, -1);
+		q->ppid = db_int(res, i, 1, -1);
+		snprintf(q->step, sizeof(q->step), "%s", PQgetvalue(res, i, 2));
+		q->task = db_int(res, i, 3, -1);
+		q->node = db_str(res, i, 4, &oom);
+		q->exe = db_str(res, i, 5, &oom);
+		ret = db_decode_argv(PQgetvalue(res, i, 6), &q->argv, &q->argc);
+		q->argv_truncated = db_bool(res, i, 7);
+		q->tool = db_str(res, i, 8, &oom);
+		q->start = db_str(res, i, 9, &oom);
+		q->end = db_str(res, i, 10, &oom);
+		q->cpu_user_us = db_int(res, i, 11, 0);
+		q->cpu_sys_us = db_int(res, i, 12, 0);
+		q->has_exit_code = !PQgetisnull(res, i, 13);
+		q->exit_code = (int)db_int(res, i, 13, 0);
+		q->signal = (int)db_int(res, i, 14, 0);
+		q->core_dumped = db_bool(res, i, 15);
+		q->wall_s = PQgetisnull(res, i, 16) ? 0 : strtod(PQgetvalue(res, i, 16), NULL);
+		if (ret == -EINVAL) {
+			snprintf(err, errlen, "unexpected argv encoding from the database");
+			ret = -EIO;
+		}
+		if (!ret && (oom || !q->node || !q->start || !q->end))
+			ret = -ENOMEM;
+		if (ret) {
+			rows = i + 1;
+			goto out;
+		}
+	}
+	*out = p;
+	*n = (size_t)rows;
+	p = NULL;
+out:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (p) {
+		for (i = 0; i < rows; i++)
+			rep_proc_free(&p[i]);
+		free(p);
+	}
+	PQclear(res);
+	return ret;
+}

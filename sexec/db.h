@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The sexec CLI's only door to PostgreSQL: it owns the connection, runs parameterised
+ * queries on the sexec schema and hands back plain structs; no PGresult leaves db.c. */
+#ifndef SEXEC_CLI_DB_H
+#define SEXEC_CLI_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+struct db;
+
+/* Every function returns 0 or -errno and, on error, a one-line reason in err:
+ * -ECONNREFUSED  the server could not be reached or refused the login
+ * -EACCES        the server denied access to the tables (SQLSTATE 42501)
+ * -ENOENT        the job is not in the database (or row-level security hides it)
+ * -EIO           any other database error (the schema is missing, the connection broke)
+ * -ENOMEM        out of memory */
+
+/* Connect with conninfo (a libpq connection string or URI), application_name "sexec". With
+ * drop_user, its user and password are ignored: the caller connects as itself. -EINVAL when
+ * conninfo does not parse. */
+int db_open(struct db **out, const char *conninfo, int drop_user, char *err, size_t errlen);
+void db_close(struct db *d);
+
+/* The job with this id; with rows on several clusters the one named prefer_cluster wins,
+ * else the most recently seen, and *nclusters tells how many there were. */
+int db_find_job(struct db *d, uint32_t job_id, const char *prefer_cluster, struct db_job *job,
+		size_t *nclusters, char *err, size_t errlen);
+
+/* The own job id of task task_id of array job array_job_id, and its cluster. */
+int db_find_array_task(struct db *d, uint32_t array_job_id, uint32_t task_id,
+		       const char *prefer_cluster, uint32_t *job_id, char *err, size_t errlen);
+
+/* Step rows per node, with the processes on each summed up, for one job. */
+int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,
+		  size_t *n, char *err, size_t errlen);
+void db_steps_free(struct db_step_node *s, size_t n);
+
+/* The job's processes (only step's when step is not NULL), by start time, then pid. */
+int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+		      struct rep_proc **out, size_t *n, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Renders a sexec report: a header and step table (Slurm's view next to sexec's) for people,
+ * or the stable JSON object of `sexec --json`. */
+/* GNU for sigabbrev_np(); the autotools build gets it from config.h already. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sexec/slurmfmt.h"
+
+#include "json.h"
+#include "render.h"
+
+#define RENDER_ARGV_WIDTH 60 /* terminal-ish: the argv column ends a line */
+#define RENDER_FIELD_MAX 512 /* bytes of one sanitised field, enough for width * 4 + "..." */
+
+/* A field for the terminal: control characters neutralised and long values clipped, so
+ * job names and argv cannot move the cursor or break the table. NULL/empty become "-". */
+static const char *render_safe(char *buf, size_t len, const char *s, size_t width)
+{
+	if (!s || !*s)
+		return "-";
+	if (slurmfmt_clip(buf, len, s, width))
+		return "?";
+	return buf;
+}
+
+/* Prefer sacct's value (Slurm's record), fall back to what the plugin stored. */
+static const char *render_pick(const char *sacct, const char *db)
+{
+	if (sacct && *sacct)
+		return sacct;
+	if (db && *db)
+		return db;
+	return NULL;
+}
+
+static void render_array_ids(const struct report *r, int64_t *array_job, int64_t *array_task)
+{
+	*array_job = -1;
+	*array_task = -1;
+	if (r->observed && r->job.array_job_id >= 0) {
+		*array_job = r->job.array_job_id;
+		*array_task = r->job.array_task_id;
+	} else if (r->sacct_job && r->sacct_job->array_job_id >= 0) {
+		*array_job = r->sacct_job->array_job_id;
+		*array_task = r->sacct_job->array_task_id;
+	}
+}
+
+static const char *render_signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
+static void render_text_header(const struct report *r, FILE *f)
+{
+	const struct sacct_row *sj = r->sacct_job;
+	char a[RENDER_FIELD_MAX], b[RENDER_FIELD_MAX], c[RENDER_FIELD_MAX];
+	char d1[32], d2[32], m[32];
+	int64_t array_job, array_task;
+
+	render_array_ids(r, &array_job, &array_task);
+	fprintf(f, "Job %u", r->job_id);
+	if (array_job >= 0)
+		fprintf(f, " (array task %lld_%lld)", (long long)array_job, (long long)array_task);
+	if (r->sel.has_step)
+		fprintf(f, ", step %s", r->sel.step);
+	fprintf(f, "  %s", render_safe(a, sizeof(a),
+				       render_pick(sj ? sj->name : NULL, r->job.name), 60));
+	fprintf(f, "  (cluster %s)\n", render_safe(b, sizeof(b), r->cluster, 40));
+
+	fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "User",
+		render_safe(a, sizeof(a), render_pick(sj ? sj->user : NULL, r->job.user), 20),
+		"Account",
+		render_safe(b, sizeof(b), render_pick(sj ? sj->account : NULL, r->job.account), 20),
+		"Partition",
+		render_safe(c, sizeof(c), render_pick(sj ? sj->partition : NULL, r->job.partition),
+			    20));
+	slurmfmt_fmt_duration(sj ? sj->elapsed_s : NAN, d1, sizeof(d1));
+	fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "State",
+		render_safe(a, sizeof(a), sj ? sj->state : NULL, 20), "Exit code",
+		render_safe(b, sizeof(b), sj ? sj->exit_code : NULL, 20), "Elapsed", d1);
+	slurmfmt_fmt_bytes(sj ? sj->req_mem_bytes : -1, m, sizeof(m));
+	slurmfmt_fmt_duration(sj ? sj->total_cpu_s : NAN, d2, sizeof(d2));
+	snprintf(a, sizeof(a), "%lld", sj ? (long long)sj->alloc_cpus : -1LL);
+	fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "CPUs",
+		sj && sj->alloc_cpus >= 0 ? a : "-", "ReqMem", m, "TotalCPU", d2);
+	if (sj)
+		fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "Nodes",
+			render_safe(a, sizeof(a), sj->nodelist, 20), "Start",
+			render_safe(b, sizeof(b), sj->start, 20), "End",
+			render_safe(c, sizeof(c), sj->end, 20));
+	if (r->observed) {
+		int64_t procs = 0;
+		size_t i, observed_steps = 0;
+
+		for (i = 0; i < r->nsteps; i++) {
+			procs += r->steps[i].processes;
+			observed_steps += r->steps[i].observed;
+		}
+		fprintf(f, "  %-10s observed: %zu step%s, %lld process%s\n", "sexec", observed_steps,
+			observed_steps == 1 ? "" : "s", (long long)procs, procs == 1 ? "" : "es");
+	} else {
+		fprintf(f, "  %-10s no records of this job\n", "sexec");
+	}
+	if (!r->sacct_available)
+		fprintf(f, "  %-10s unavailable\n", "sacct");
+}
+
+#define STEP_FMT "%-12s %-12s %9s %5s %10s %9s %10s | %6s %9s %9s  %s\n"
+
+static void render_text_steps(const struct report *r, FILE *f)
+{
+	size_t i, k;
+
+	fprintf(f, "\n%-12s %-12s %s\n", "", "Slurm (sacct)",
+		"                                                 sexec (observed)");
+	fprintf(f, STEP_FMT, "STEP", "STATE", "ELAPSED", "CPUS", "REQMEM", "TOTALCPU", "MAXRSS",
+		"PROCS", "CPU USER", "CPU SYS", "NODES");
+	if (!r->nsteps)
+		fprintf(f, "(no steps)\n");
+	for (i = 0; i < r->nsteps; i++) {
+		const struct rep_step *s = &r->steps[i];
+		const struct sacct_row *sa = s->sacct;
+		char state[RENDER_FIELD_MAX], el[32], cpus[24], mem[32], tc[32], rss[32];
+		char procs[24], cu[32], cs[32], nodes[256], nodes_safe[RENDER_FIELD_MAX];
+		size_t o = 0;
+
+		render_safe(state, sizeof(state), sa ? sa->state : NULL, 12);
+		slurmfmt_fmt_duration(sa ? sa->elapsed_s : NAN, el, sizeof(el));
+		if (sa && sa->alloc_cpus >= 0)
+			snprintf(cpus, sizeof(cpus), "%lld", (long long)sa->alloc_cpus);
+		else
+			snprintf(cpus, sizeof(cpus), "-");
+		slurmfmt_fmt_bytes(sa ? sa->req_mem_bytes : -1, mem, sizeof(mem));
+		slurmfmt_fmt_duration(sa ? sa->total_cpu_s : NAN, tc, sizeof(tc));
+		slurmfmt_fmt_bytes(sa ? sa->max_rss_bytes : -1, rss, sizeof(rss));
+		if (s->observed) {
+			snprintf(procs, sizeof(procs), "%lld", (long long)s->processes);
+			slurmfmt_fmt_duration((double)s->cpu_user_us / 1e6, cu, sizeof(cu));
+			slurmfmt_fmt_duration((double)s->cpu_sys_us / 1e6, cs, sizeof(cs));
+		} else {
+			snprintf(procs, sizeof(procs), "-");
+			snprintf(cu, sizeof(cu), "-");
+			snprintf(cs, sizeof(cs), "-");
+		}
+		nodes[0] = '\0';
+		for (k = 0; k < s->nnodes && o < sizeof(nodes); k++)
+			o += (size_t)snprintf(nodes + o, sizeof(nodes) - o, "%s%s", k ? "," : "",
+					      s->nodes[k]);
+		fprintf(f, STEP_FMT, s->step, state, el, cpus, mem, tc, rss, procs, cu, cs,
+			render_safe(nodes_safe, sizeof(nodes_safe), nodes, 40));
+	}
+}
+
+#define PROC_FMT "%-8s %-8s %-8s %4s %-10s %-10s %-24s %9s %9s %9s %-12s %s\n"
+
+static void render_text_processes(const struct report *r, FILE *f)
+{
+	size_t i, k;
+
+	fprintf(f, "\n" PROC_FMT, "PID", "PPID", "STEP", "TASK", "NODE", "TOOL", "EXE", "USER",
+		"SYS", "WALL", "EXIT", "ARGV");
+	if (!r->nprocs)
+		fprintf(f, "(no processes observed)\n");
+	for (i = 0; i < r->nprocs; i++) {
+		const struct rep_proc *p = &r->procs[i];
+		char pid[24], ppid[24], task[24], cu[32], cs[32], wall[32], ex[48], sig[32];
+		char node[RENDER_FIELD_MAX], tool[RENDER_FIELD_MAX], exe_tail[RENDER_FIELD_MAX];
+		char exe[RENDER_FIELD_MAX], args[RENDER_FIELD_MAX], *joined = NULL;
+		const char *exe_shown = p->exe, *exe_col;
+		size_t len = 0;
+
+		snprintf(pid, sizeof(pid), "%lld", (long long)p->pid);
+		if (p->ppid >= 0)
+			snprintf(ppid, sizeof(ppid), "%lld", (long long)p->ppid);
+		else
+			snprintf(ppid, sizeof(ppid), "-");
+		if (p->task >= 0)
+			snprintf(task, sizeof(task), "%lld", (long long)p->task);
+		else
+			snprintf(task, sizeof(task), "-");
+		slurmfmt_fmt_duration((double)p->cpu_user_us / 1e6, cu, sizeof(cu));
+		slurmfmt_fmt_duration((double)p->cpu_sys_us / 1e6, cs, sizeof(cs));
+		slurmfmt_fmt_duration(p->wall_s, wall, sizeof(wall));
+		if (p->has_exit_code)
+			snprintf(ex, sizeof(ex), "%d", p->exit_code);
+		else
+			snprintf(ex, sizeof(ex), "%s%s", render_signal_name(p->signal, sig, sizeof(sig)),
+				 p->core_dumped ? "+core" : "");
+		/* Keep the end of a long path: the program's name is what tells. */
+		if (exe_shown && strlen(exe_shown) > 24)
+			exe_shown += strlen(exe_shown) - 21;
+		snprintf(exe_tail, sizeof(exe_tail), "%s%s", exe_shown != p->exe ? "..." : "",
+			 exe_shown ? exe_shown : "");
+		exe_col = render_safe(exe, sizeof(exe), exe_tail, 24);
+
+		/* Argument strings joined with spaces; only the first 60 characters matter. */
+		for (k = 0; k < p->argc && len < 4 * RENDER_ARGV_WIDTH; k++)
+			len += strlen(p->argv[k]) + 1;
+		joined = malloc(len + 1);
+		if (joined) {
+			size_t o = 0;
+
+			joined[0] = '\0';
+			for (k = 0; k < p->argc && o < len; k++)
+				o += (size_t)snprintf(joined + o, len + 1 - o, "%s%s", k ? " " : "",
+						      p->argv[k]);
+		}
+		fprintf(f, PROC_FMT, pid, ppid, p->step, task,
+			render_safe(node, sizeof(node), p->node, 10),
+			render_safe(tool, sizeof(tool), p->tool, 10), exe_col, cu, cs, wall, ex, render_safe(args, sizeof(args), joined, RENDER_ARGV_WIDTH));
+		free(joined);
+	}
+}
+
+int render_text(const struct report *r, FILE *f)
+{
+	render_text_header(r, f);
+	render_text_steps(r, f);
+	if (r->with_processes)
+		render_text_processes(r, f);
+	if (fflush(f) || ferror(f))
+		return -EIO;
+	return 0;
+}
+
+static void render_json_job(const struct report *r, struct json *j)
+{
+	const struct sacct_row *sj = r->sacct_job;
+	int64_t array_job, array_task;
+
+	render_array_ids(r, &array_job, &array_task);
+	json_key(j, "job");
+	json_object_begin(j);
+	json_key(j, "job_id");
+	json_int(j, r->job_id);
+	json_key(j, "array_job_id");
+	json_int_or_null(j, array_job);
+	json_key(j, "array_task_id");
+	json_int_or_null(j, array_task);
+	json_key(j, "cluster");
+	json_string(j, r->cluster);
+	json_key(j, "name");
+	json_string(j, render_pick(sj ? sj->name : NULL, r->job.name));
+	json_key(j, "user");
+	json_string(j, render_pick(sj ? sj->user : NULL, r->job.user));
+	json_key(j, "account");
+	json_string(j, render_pick(sj ? sj->account : NULL, r->job.account));
+	json_key(j, "partition");
+	json_string(j, render_pick(sj ? sj->partition : NULL, r->job.partition));
+	json_key(j, "state");
+	json_string(j, sj ? sj->state : NULL);
+	json_key(j, "exit_code");
+	json_string(j, sj && *sj->exit_code ? sj->exit_code : NULL);
+	json_key(j, "elapsed_s");
+	json_seconds(j, sj ? sj->elapsed_s : NAN);
+	json_key(j, "alloc_cpus");
+	json_int_or_null(j, sj ? sj->alloc_cpus : -1);
+	json_key(j, "req_mem_bytes");
+	json_int_or_null(j, sj ? sj->req_mem_bytes : -1);
+	json_key(j, "total_cpu_s");
+	json_seconds(j, sj ? sj->total_cpu_s : NAN);
+	json_key(j, "observed");
+	json_bool(j, r->observed);
+	json_object_end(j);
+}
+
+static void render_json_steps(const struct report *r, struct json *j)
+{
+	size_t i, k;
+
+	json_key(j, "steps");
+	json_array_begin(j);
+	for (i = 0; i < r->nsteps; i++) {
+		const struct rep_step *s = &r->steps[i];
+
+		json_object_begin(j);
+		json_key(j, "step");
+		json_string(j, s->step);
+		json_key(j, "nodes");
+		json_array_begin(j);
+		for (k = 0; k < s->nnodes; k++)
+			json_string(j, s->nodes[k]);
+		json_array_end(j);
+		json_key(j, "processes");
+		json_int(j, s->processes);
+		json_key(j, "cpu_user_s");
+		json_seconds(j, (double)s->cpu_user_us / 1e6);
+		json_key(j, "cpu_sys_s");
+		json_seconds(j, (double)s->cpu_sys_us / 1e6);
+		json_key(j, "observed");
+		json_bool(j, s->observed);
+		json_key(j, "complete");
+		json_bool(j, s->complete);
+		json_key(j, "lost_events");
+		json_int(j, s->lost_events);
+		json_key(j, "lost_tracking");
+		json_int(j, s->lost_tracking);
+		json_key(j, "sacct");
+		if (s->sacct) {
+			json_object_begin(j);
+			json_key(j, "state");
+			json_string(j, s->sacct->state);
+			json_key(j, "exit_code");
+			json_string(j, *s->sacct->exit_code ? s->sacct->exit_code : NULL);
+			json_key(j, "elapsed_s");
+			json_seconds(j, s->sacct->elapsed_s);
+			json_key(j, "alloc_cpus");
+			json_int_or_null(j, s->sacct->alloc_cpus);
+			json_key(j, "req_mem_bytes");
+			json_int_or_null(j, s->sacct->req_mem_bytes);
+			json_key(j, "total_cpu_s");
+			json_seconds(j, s->sacct->total_cpu_s);
+			json_key(j, "max_rss_bytes");
+			json_int_or_null(j, s->sacct->max_rss_bytes);
+			json_object_end(j);
+		} else {
+			json_null(j);
+		}
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void render_json_processes(const struct report *r, struct json *j)
+{
+	size_t i, k;
+
+	json_key(j, "processes");
+	json_array_begin(j);
+	for (i = 0; i < r->nprocs; i++) {
+		const struct rep_proc *p = &r->procs[i];
+
+		json_object_begin(j);
+		json_key(j, "pid");
+		json_int(j, p->pid);
+		json_key(j, "ppid");
+		json_int_or_null(j, p->ppid);
+		json_key(j, "step");
+		json_string(j, p->step);
+		json_key(j, "task");
+		json_int_or_null(j, p->task);
+		json_key(j, "node");
+		json_string(j, p->node);
+		json_key(j, "exe");
+		json_string(j, p->exe);
+		json_key(j, "argv");
+		json_array_begin(j);
+		for (k = 0; k < p->argc; k++)
+			json_string(j, p->argv[k]);
+		json_array_end(j);
+		json_key(j, "argv_truncated");
+		json_bool(j, p->argv_truncated);
+		json_key(j, "tool");
+		json_string(j, p->tool);
+		json_key(j, "start");
+		json_string(j, p->start);
+		json_key(j, "end");
+		json_string(j, p->end);
+		json_key(j, "cpu_user_s");
+		json_seconds(j, (double)p->cpu_user_us / 1e6);
+		json_key(j, "cpu_sys_s");
+		json_seconds(j, (double)p->cpu_sys_us / 1e6);
+		json_key(j, "wall_s");
+		json_seconds(j, p->wall_s);
+		json_key(j, "exit_code");
+		if (p->has_exit_code)
+			json_int(j, p->exit_code);
+		else
+			json_null(j);
+		json_key(j, "signal");
+		json_int(j, p->signal);
+		json_key(j, "core_dumped");
+		json_bool(j, p->core_dumped);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+int render_json(const struct report *r, FILE *f)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, f);
+	json_object_begin(&j);
+	render_json_job(r, &j);
+	render_json_steps(r, &j);
+	if (r->with_processes)
+		render_json_processes(r, &j);
+	json_key(&j, "sacct_available");
+	json_bool(&j, r->sacct_available);
+	json_key(&j, "warnings");
+	json_array_begin(&j);
+	for (i = 0; i < r->nwarnings; i++)
+		json_string(&j, r->warnings[i]);
+	json_array_end(&j);
+	json_object_end(&j);
+	return json_finish(&j);
+}

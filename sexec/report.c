@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The report model of the sexec CLI: warnings, merging the database's per-node step rows
+ * with sacct's step lines, and freeing it all. */
+/* GNU for vasprintf(); the autotools build gets it from config.h already. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+int report_add_warning(struct report *r, const char *fmt, ...)
+{
+	char **w;
+	char *msg;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	w = realloc(r->warnings, (r->nwarnings + 1) * sizeof(*w));
+	if (!w) {
+		free(msg);
+		return -ENOMEM;
+	}
+	w[r->nwarnings++] = msg;
+	r->warnings = w;
+	return 0;
+}
+
+static struct rep_step *report_get_step(struct report *r, const char *name)
+{
+	struct rep_step *s;
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (strcmp(r->steps[i].step, name) == 0)
+			return &r->steps[i];
+	s = realloc(r->steps, (r->nsteps + 1) * sizeof(*s));
+	if (!s)
+		return NULL;
+	r->steps = s;
+	s = &r->steps[r->nsteps++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->step, sizeof(s->step), "%s", name);
+	s->complete = 1;
+	return s;
+}
+
+static int report_add_node(struct rep_step *s, const char *node)
+{
+	char **n;
+	size_t i;
+
+	for (i = 0; i < s->nnodes; i++)
+		if (strcmp(s->nodes[i], node) == 0)
+			return 0;
+	n = realloc(s->nodes, (s->nnodes + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->nodes = n;
+	n[s->nnodes] = strdup(node);
+	if (!n[s->nnodes])
+		return -ENOMEM;
+	s->nnodes++;
+	return 0;
+}
+
+static int report_step_order(const void *a, const void *b)
+{
+	return slurmfmt_step_cmp(((const struct rep_step *)a)->step,
+				 ((const struct rep_step *)b)->step);
+}
+
+int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t ndbs)
+{
+	struct rep_step *s;
+	size_t i;
+
+	for (i = 0; i < ndbs; i++) {
+		const struct db_step_node *d = &dbs[i];
+
+		if (r->sel.has_step && strcmp(d->step, r->sel.step) != 0)
+			continue;
+		s = report_get_step(r, d->step);
+		if (!s || report_add_node(s, d->node))
+			return -ENOMEM;
+		s->observed = 1;
+		s->processes += d->processes;
+		s->cpu_user_us += d->cpu_user_us;
+		s->cpu_sys_us += d->cpu_sys_us;
+		s->lost_events += d->lost_events;
+		s->lost_tracking += d->lost_tracking;
+		/* Processes without a step row mean the step's start or end was missed. */
+		if (!d->has_row || !d->complete)
+			s->complete = 0;
+	}
+	for (i = 0; i < r->nsacct; i++) {
+		const struct sacct_row *row = &r->sacct_rows[i];
+
+		if (!row->step[0] || (r->sel.has_step && strcmp(row->step, r->sel.step) != 0))
+			continue;
+		s = report_get_step(r, row->step);
+		if (!s)
+			return -ENOMEM;
+		/* A requeued job can list a step twice; the last line is the latest run. */
+		s->sacct = row;
+	}
+	for (i = 0; i < r->nsteps; i++)
+		if (!r->steps[i].observed)
+			r->steps[i].complete = 0;
+	if (r->nsteps > 1)
+		qsort(r->steps, r->nsteps, sizeof(*r->steps), report_step_order);
+	return 0;
+}
+
+void sacct_row_free(struct sacct_row *row)
+{
+	free(row->jobid);
+	free(row->name);
+	free(row->state);
+	free(row->exit_code);
+	free(row->partition);
+	free(row->account);
+	free(row->user);
+	free(row->nodelist);
+	free(row->start);
+	free(row->end);
+}
+
+void db_job_free(struct db_job *job)
+{
+	free(job->cluster);
+	free(job->user);
+	free(job->name);
+	free(job->partition);
+	free(job->account);
+	free(job->first_seen);
+	memset(job, 0, sizeof(*job));
+}
+
+void rep_proc_free(struct rep_proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->argc; i++)
+		free(p->argv[i]);
+	free(p->argv);
+	free(p->node);
+	free(p->exe);
+	free(p->tool);
+	free(p->start);
+	free(p->end);
+}
+
+void report_free(struct report *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nsacct; i++)
+		sacct_row_free(&r->sacct_rows[i]);
+	free(r->sacct_rows);
+	db_job_free(&r->job);
+	for (i = 0; i < r->nsteps; i++) {
+		for (j = 0; j < r->steps[i].nnodes; j++)
+			free(r->steps[i].nodes[j]);
+		free(r->steps[i].nodes);
+	}
+	free(r->steps);
+	for (i = 0; i < r->nprocs; i++)
+		rep_proc_free(&r->procs[i]);
+	free(r->procs);
+	for (i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	memset(r, 0, sizeof(*r));
+}

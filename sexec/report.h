@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the sexec CLI knows about one job, gathered from the database and sacct, before it is
+ * rendered as text or JSON. Later views (time breakdown, cost, diagnosis) read the same model. */
+#ifndef SEXEC_CLI_REPORT_H
+#define SEXEC_CLI_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sexec/record.h"
+#include "sexec/slurmfmt.h"
+
+/* Unknown numbers: NaN for seconds (double), -1 for counts and bytes (int64_t). */
+
+/* One line of sacct output. */
+struct sacct_row {
+	char step[SEXEC_STEP_NAME_MAX]; /* "" for the job's own line */
+	uint32_t job_id;                /* from JobIDRaw: an array task's own job id */
+	int64_t array_job_id;           /* from JobID "123_4", -1 when not an array task */
+	int64_t array_task_id;
+	char *jobid;                    /* JobID as sacct printed it */
+	char *name, *state, *exit_code, *partition, *account, *user, *nodelist, *start, *end;
+	double elapsed_s, total_cpu_s, timelimit_s;
+	int64_t alloc_cpus, req_mem_bytes, max_rss_bytes;
+};
+
+/* The job row in sexec.job. */
+struct db_job {
+	char *cluster;
+	uint32_t job_id;
+	int64_t array_job_id, array_task_id; /* -1 when not an array task */
+	char *user, *name, *partition, *account;
+	int64_t restarts;
+	char *first_seen; /* ISO-8601 UTC */
+};
+
+/* One sexec.step row (a step on one node) with its processes summed up. */
+struct db_step_node {
+	char step[SEXEC_STEP_NAME_MAX];
+	char *node;
+	int64_t alloc_cpus, ntasks;
+	int64_t lost_events, lost_tracking;
+	int complete;
+	int has_row;     /* a sexec.step row exists (processes may come without one) */
+	int64_t processes;
+	int64_t cpu_user_us, cpu_sys_us;
+};
+
+/* One observed process (sexec.process). */
+struct rep_proc {
+	char step[SEXEC_STEP_NAME_MAX];
+	int64_t pid, ppid, task; /* ppid and task -1 when NULL */
+	char *node, *exe, *tool; /* exe and tool may be NULL */
+	char **argv;
+	size_t argc;
+	int argv_truncated;
+	char *start, *end; /* ISO-8601 UTC with microseconds */
+	int64_t cpu_user_us, cpu_sys_us;
+	double wall_s;
+	int has_exit_code; /* exit_code is NULL in the DB when killed by a signal */
+	int exit_code, signal, core_dumped;
+};
+
+/* One step of the report: the database's nodes merged, next to sacct's line for it. */
+struct rep_step {
+	char step[SEXEC_STEP_NAME_MAX];
+	char **nodes;
+	size_t nnodes;
+	int observed; /* sexec has rows for it */
+	int64_t processes, cpu_user_us, cpu_sys_us;
+	int complete; /* every node's step row is complete */
+	int64_t lost_events, lost_tracking;
+	const struct sacct_row *sacct; /* NULL when sacct has no line for it */
+};
+
+struct report {
+	struct slurmfmt_jobsel sel;
+	const char *selector; /* as the user typed it */
+	uint32_t job_id;      /* resolved: an array task's own job id */
+	const char *cluster;  /* the job's cluster (database), else the configured one */
+
+	int observed;
+	struct db_job job; /* valid when observed */
+
+	int sacct_available;  /* sacct ran and exited 0 */
+	struct sacct_row *sacct_rows;
+	size_t nsacct;
+	const struct sacct_row *sacct_job; /* the job's own line, NULL when sacct lacks it */
+
+	struct rep_step *steps;
+	size_t nsteps;
+
+	int with_processes;
+	struct rep_proc *procs;
+	size_t nprocs;
+
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* Add a printf-formatted warning. Returns 0 or -ENOMEM. */
+int report_add_warning(struct report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Merge database step rows and sacct lines into r->steps, sorted by slurmfmt_step_cmp(), and
+ * keep only sel.step when the user named one. Returns 0 or -ENOMEM. */
+int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t ndbs);
+
+void report_free(struct report *r);
+
+void sacct_row_free(struct sacct_row *row);
+void db_job_free(struct db_job *job);
+void rep_proc_free(struct rep_proc *p);
+
+#endif

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Runs sacct for the sexec CLI with fork/execvp and a deadline, and turns its -P output
+ * into struct sacct_row, units parsed by lib/slurmfmt.c. */
+/* GNU for pipe2(); the autotools build gets it from config.h already. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sacct.h"
+
+enum sacct_field {
+	F_JOBID,
+	F_JOBIDRAW,
+	F_NAME,
+	F_STATE,
+	F_EXIT,
+	F_ELAPSED,
+	F_ELAPSEDRAW,
+	F_CPUS,
+	F_REQMEM,
+	F_TOTALCPU,
+	F_MAXRSS,
+	F_TIMELIMIT,
+	F_START,
+	F_END,
+	F_PARTITION,
+	F_ACCOUNT,
+	F_USER,
+	F_NODELIST,
+	F_COUNT
+};
+
+#define SACCT_OUT_MAX (64u << 20) /* a job with this much sacct output is not a job */
+#define SACCT_ERR_MAX 4096        /* enough of stderr to explain a failure */
+
+static int64_t sacct_int(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return (errno || *end) ? -1 : v;
+}
+
+static double sacct_duration(const char *s)
+{
+	double v;
+
+	return slurmfmt_parse_duration(s, &v) ? NAN : v;
+}
+
+/* Bytes from a memory field; old Slurm's per-CPU and per-node sizes are scaled to the
+ * whole job or step, as ReqMem is in Slurm 21.08 and later. */
+static int64_t sacct_mem(const char *s, int64_t cpus, const char *nodelist)
+{
+	enum slurmfmt_mem_per per;
+	uint64_t b;
+	int nodes;
+
+	if (slurmfmt_parse_mem(s, &b, &per) || b > INT64_MAX)
+		return -1;
+	if (per == SLURMFMT_MEM_PER_CPU) {
+		if (cpus < 0)
+			return -1;
+		b *= (uint64_t)cpus;
+	} else if (per == SLURMFMT_MEM_PER_NODE) {
+		nodes = slurmfmt_hostlist_count(nodelist);
+		if (nodes <= 0)
+			return -1;
+		b *= (uint64_t)nodes;
+	}
+	return b > INT64_MAX ? -1 : (int64_t)b;
+}
+
+static int sacct_parse_line(char *line, struct sacct_row *row)
+{
+	struct slurmfmt_jobsel id, raw;
+	char *f[F_COUNT];
+
+	memset(row, 0, sizeof(*row));
+	if (slurmfmt_split(line, '|', f, F_COUNT, F_NAME) != F_COUNT)
+		return -EINVAL;
+	if (slurmfmt_parse_jobsel(f[F_JOBID], &id) || slurmfmt_parse_jobsel(f[F_JOBIDRAW], &raw))
+		return -EINVAL;
+	/* JobIDRaw is the array task's own job id; JobID names the array. */
+	row->job_id = raw.job_id;
+	row->array_job_id = id.has_array ? (int64_t)id.job_id : -1;
+	row->array_task_id = id.has_array ? (int64_t)id.array_task_id : -1;
+	if (id.has_step)
+		snprintf(row->step, sizeof(row->step), "%s", id.step);
+	row->elapsed_s = NAN;
+	if (sacct_int(f[F_ELAPSEDRAW]) >= 0)
+		row->elapsed_s = (double)sacct_int(f[F_ELAPSEDRAW]);
+	else
+		row->elapsed_s = sacct_duration(f[F_ELAPSED]);
+	row->total_cpu_s = sacct_duration(f[F_TOTALCPU]);
+	row->timelimit_s = sacct_duration(f[F_TIMELIMIT]);
+	row->alloc_cpus = sacct_int(f[F_CPUS]);
+	row->req_mem_bytes = sacct_mem(f[F_REQMEM], row->alloc_cpus, f[F_NODELIST]);
+	row->max_rss_bytes = sacct_mem(f[F_MAXRSS], row->alloc_cpus, f[F_NODELIST]);
+
+	row->jobid = strdup(f[F_JOBID]);
+	row->name = strdup(f[F_NAME]);
+	row->state = strdup(f[F_STATE]);
+	row->exit_code = strdup(f[F_EXIT]);
+	row->partition = strdup(f[F_PARTITION]);
+	row->account = strdup(f[F_ACCOUNT]);
+	row->user = strdup(f[F_USER]);
+	row->nodelist = strdup(f[F_NODELIST]);
+	row->start = strdup(f[F_START]);
+	row->end = strdup(f[F_END]);
+	if (!row->jobid || !row->name || !row->state || !row->exit_code || !row->partition ||
+	    !row->account || !row->user || !row->nodelist || !row->start || !row->end) {
+		sacct_row_free(row);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int sacct_parse(char *out, struct sacct_row **rows, size_t *nrows, size_t *skipped)
+{
+	struct sacct_row *r = NULL, *grown;
+	size_t n = 0, skip = 0, i;
+	char *line, *next;
+	int ret = 0;
+
+	for (line = out; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line)
+			continue;
+		grown = realloc(r, (n + 1) * sizeof(*r));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		r = grown;
+		ret = sacct_parse_line(line, &r[n]);
+		if (ret == -ENOMEM)
+			goto out;
+		if (ret) {
+			skip++;
+			ret = 0;
+			continue;
+		}
+		n++;
+	}
+out:
+	if (ret) {
+		for (i = 0; i < n; i++)
+			sacct_row_free(&r[i]);
+		free(r);
+		return ret;
+	}
+	*rows = r;
+	*nrows = n;
+	if (skipped)
+		*skipped = skip;
+	return 0;
+}
+
+static long sacct_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+/* First line of what sacct said on stderr, for the warning. */
+static void sacct_first_line(char *dst, size_t len, const char *text)
+{
+	const char *nl;
+
+	while (*text == '\n')
+		text++;
+	nl = strchr(text, '\n');
+	snprintf(dst, len, "%.*s", nl ? (int)(nl - text) : (int)strlen(text), text);
+}
+
+int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacct_row **rows,
+		size_t *nrows, char *err, size_t errlen)
+{
+	char *const argv[] = { (char *)path,    "-P", "-n", "-j", (char *)jobarg,
+			       "--format=" SACCT_FORMAT, NULL };
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, execp[2] = { -1, -1 };
+	char errtext[SACCT_ERR_MAX + 1] = "", line[512];
+	size_t outlen = 0, outcap = 0, errlen_used = 0, skipped = 0;
+	struct timespec deadline;
+	char *out = NULL;
+	int ret = 0, status = 0, exec_errno = 0, open_fds;
+	pid_t pid = -1;
+
+	*rows = NULL;
+	*nrows = 0;
+	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(execp, O_CLOEXEC)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(-ret));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot fork: %s", strerror(-ret));
+		goto out;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDIN_FILENO);
+		dup2(outp[1], STDOUT_FILENO);
+		dup2(errp[1], STDERR_FILENO);
+		signal(SIGPIPE, SIG_DFL);
+		/* Its own process group, so a timeout also ends whatever a wrapper script
+		 * started. */
+		setpgid(0, 0);
+		execvp(path, argv);
+		/* Tell the parent why exec failed; a status of 127 alone would not say. */
+		exec_errno = errno;
+		if (write(execp[1], &exec_errno, sizeof(exec_errno)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	/* Also set here: whichever of parent and child runs first, the group exists before a
+	 * kill(-pid) can need it. */
+	setpgid(pid, pid);
+	close(outp[1]);
+	close(errp[1]);
+	close(execp[1]);
+	outp[1] = errp[1] = execp[1] = -1;
+
+	/* The exec pipe closes on a successful exec, or carries errno when it failed. */
+	while (read(execp[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
+		;
+	if (exec_errno) {
+		ret = exec_errno == ENOENT || exec_errno == EACCES ? -exec_errno : -EIO;
+		snprintf(err, errlen, "cannot run %s: %s", path, strerror(exec_errno));
+		goto reap;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_s;
+	open_fds = 2;
+	while (open_fds) {
+		struct pollfd pfd[2] = { { .fd = outp[0], .events = POLLIN },
+					 { .fd = errp[0], .events = POLLIN } };
+		long left = sacct_ms_left(&deadline);
+		int i, n;
+
+		if (left <= 0) {
+			ret = -ETIMEDOUT;
+			snprintf(err, errlen, "%s did not answer within %d s", path, timeout_s);
+			kill(-pid, SIGKILL);
+			goto reap;
+		}
+		n = poll(pfd, 2, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "poll: %s", strerror(-ret));
+			kill(-pid, SIGKILL);
+			goto reap;
+		}
+		for (i = 0; i < 2; i++) {
+			char buf[8192], *dst = buf;
+			size_t room = sizeof(buf);
+			ssize_t got;
+
+			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (i == 0) {
+				if (outcap - outlen < 8192 + 1) {
+					char *grown;
+
+					outcap = outcap ? outcap * 2 : 65536;
+					grown = outcap <= SACCT_OUT_MAX ? realloc(out, outcap) : NULL;
+					if (!grown) {
+						ret = -ENOMEM;
+						snprintf(err, errlen, "sacct output too large");
+						kill(-pid, SIGKILL);
+						goto reap;
+					}
+					out = grown;
+				}
+				dst = out + outlen;
+				room = outcap - outlen - 1;
+			}
+			got = read(pfd[i].fd, dst, room);
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0) {
+				/* EOF (or an error, which ends the stream the same way). */
+				if (i == 0) {
+					close(outp[0]);
+					outp[0] = -1;
+				} else {
+					close(errp[0]);
+					errp[0] = -1;
+				}
+				open_fds--;
+				continue;
+			}
+			if (i == 0) {
+				outlen += (size_t)got;
+			} else if (errlen_used < SACCT_ERR_MAX) {
+				size_t keep = (size_t)got;
+
+				if (keep > SACCT_ERR_MAX - errlen_used)
+					keep = SACCT_ERR_MAX - errlen_used;
+				memcpy(errtext + errlen_used, buf, keep);
+				errlen_used += keep;
+				errtext[errlen_used] = '\0';
+			}
+		}
+	}
+
+reap:
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (ret)
+		goto out;
+	if (WIFSIGNALED(status)) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s was killed by signal %d", path, WTERMSIG(status));
+		goto out;
+	}
+	sacct_first_line(line, sizeof(line), errtext);
+	if (WEXITSTATUS(status) != 0) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s exited with status %d%s%s", path, WEXITSTATUS(status),
+			 line[0] ? ": " : "", line);
+		goto out;
+	}
+	if (out)
+		out[outlen] = '\0';
+	ret = sacct_parse(out ? out : (char *)"", rows, nrows, &skipped);
+	if (ret) {
+		snprintf(err, errlen, "out of memory parsing sacct output");
+		goto out;
+	}
+	/* sacct can print an error and still exit 0; with no rows, that error is the answer. */
+	if (!*nrows && line[0]) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s", line);
+		goto out;
+	}
+out:
+	if (outp[0] >= 0)
+		close(outp[0]);
+	if (outp[1] >= 0)
+		close(outp[1]);
+	if (errp[0] >= 0)
+		close(errp[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (execp[0] >= 0)
+		close(execp[0]);
+	if (execp[1] >= 0)
+		close(execp[1]);
+	free(out);
+	return ret;
+}
