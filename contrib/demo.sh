@@ -25,9 +25,10 @@ echo "demo: installing missing packages (Debian 12)"
 contrib/deps.sh
 echo "demo: building and installing sexec into $PREFIX"
 { [ -x configure ] || ./bootstrap >/dev/null; }
-./configure -q --prefix="$PREFIX" --sysconfdir=/etc
-make -s -j"$(nproc)"
-make -s install
+mkdir -p /var/log/sexec
+build_log=/var/log/sexec/demo-build.log
+{ ./configure -q --prefix="$PREFIX" --sysconfdir=/etc && make -s -j"$(nproc)" && make -s install; } \
+	>"$build_log" 2>&1 || { tail -n 30 "$build_log" >&2; echo "demo: build failed (see $build_log)" >&2; exit 1; }
 echo "demo: bringing up Slurm, PostgreSQL and sexecd"
 tests/stack.sh up
 
@@ -43,10 +44,12 @@ cat > "$DEMO_DIR/pipeline.sh" <<'JOB'
 # helpers, count k-mers in an srun step, and summarise.
 set -euo pipefail
 s=sample$SLURM_ARRAY_TASK_ID
-for i in $(seq 200); do echo "@read$i"; echo ACGTACGTTGCAACGT; echo +; echo IIIIIIIIIIIIIIII; done > $s.fq
-for i in $(seq 20); do gzip -c $s.fq > $s.$i.fq.gz; md5sum $s.$i.fq.gz > /dev/null; done
-zcat $s.1.fq.gz | awk 'NR % 4 == 2' | sort | uniq -c | sort -rn | head -n 3 > $s.top.txt
-srun -n2 bash -c 'for i in $(seq 30); do sha256sum '$s'.fq > /dev/null; done'
+awk -v seed=$SLURM_ARRAY_TASK_ID 'BEGIN { srand(seed); split("ACGT", b, "");
+	for (r = 0; r < 200000; r++) { s = ""; for (i = 0; i < 50; i++) s = s b[int(rand() * 4) + 1];
+		print "@read" r; print s; print "+"; print "IIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIII" } }' > $s.fq
+for i in $(seq 8); do gzip -c -$i $s.fq > $s.$i.fq.gz; md5sum $s.$i.fq.gz > /dev/null; done
+zcat $s.1.fq.gz | awk 'NR % 4 == 2' | cut -c1-8 | sort | uniq -c | sort -rn | head -n 3 > $s.top.txt
+srun -n2 bash -c 'for i in $(seq 20); do sha256sum '$s'.fq > /dev/null; done'
 wc -l $s.fq $s.top.txt
 JOB
 chmod 755 "$DEMO_DIR/pipeline.sh"

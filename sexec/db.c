@@ -47,7 +47,13 @@ int db_open(struct db **out, const char *conninfo, int drop_user, char *err, siz
 	char *perr = NULL;
 	int n = 0, ret = 0;
 
-	opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+	if (!conninfo)
+		conninfo = "";
+	/* A bare word is a database name, as psql takes it. */
+	if (*conninfo && !strchr(conninfo, '=') && !strstr(conninfo, "://"))
+		opts = PQconninfoParse("", &perr);
+	else
+		opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		db_oneline(err, errlen, perr ? perr : "out of memory");
 		PQfreemem(perr);
@@ -56,6 +62,10 @@ int db_open(struct db **out, const char *conninfo, int drop_user, char *err, siz
 	/* Defaults first so the conninfo can override them; what the CLI needs last. */
 	keys[n] = "connect_timeout";
 	vals[n++] = "10";
+	if (*conninfo && !strchr(conninfo, '=') && !strstr(conninfo, "://")) {
+		keys[n] = "dbname";
+		vals[n++] = conninfo;
+	}
 	for (o = opts; o->keyword && n < 60; o++) {
 		if (!o->val || !*o->val)
 			continue;

@@ -351,8 +351,8 @@ static int main_decide(struct report *r, const struct main_state *st)
 			if (!strcmp(r->steps[i].step, r->sel.step))
 				break;
 		if (i == r->nsteps) {
-			fprintf(stderr, "sexec: step %s of job %u not found\n", r->sel.step,
-				r->job_id);
+			fprintf(stderr, "sexec: step %s not found (job %u has no step %s)\n",
+				r->selector, r->job_id, r->sel.step);
 			return EXIT_NOT_FOUND;
 		}
 	}

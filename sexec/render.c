@@ -79,7 +79,9 @@ static void render_text_header(const struct report *r, FILE *f)
 		fprintf(f, ", step %s", r->sel.step);
 	fprintf(f, "  %s", render_safe(a, sizeof(a),
 				       render_pick(sj ? sj->name : NULL, r->job.name), 60));
-	fprintf(f, "  (cluster %s)\n", render_safe(b, sizeof(b), r->cluster, 40));
+	if (r->cluster && *r->cluster)
+		fprintf(f, "  (cluster %s)", render_safe(b, sizeof(b), r->cluster, 40));
+	fputc('\n', f);
 
 	fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "User",
 		render_safe(a, sizeof(a), render_pick(sj ? sj->user : NULL, r->job.user), 20),
@@ -120,13 +122,15 @@ static void render_text_header(const struct report *r, FILE *f)
 }
 
 #define STEP_FMT "%-12s %-12s %9s %5s %10s %9s %10s | %6s %9s %9s  %s\n"
+#define STEP_SLURM_WIDTH 60 /* from STATE to MAXRSS in STEP_FMT */
 
 static void render_text_steps(const struct report *r, FILE *f)
 {
 	size_t i, k;
 
-	fprintf(f, "\n%-12s %-12s %s\n", "", "Slurm (sacct)",
-		"                                                 sexec (observed)");
+	/* Which columns are Slurm's and which are sexec's, over the column names. */
+	fprintf(f, "\n%-12s %-*s | %s\n", "", STEP_SLURM_WIDTH, "Slurm (sacct)",
+		"sexec (observed)");
 	fprintf(f, STEP_FMT, "STEP", "STATE", "ELAPSED", "CPUS", "REQMEM", "TOTALCPU", "MAXRSS",
 		"PROCS", "CPU USER", "CPU SYS", "NODES");
 	if (!r->nsteps)
@@ -136,9 +140,9 @@ static void render_text_steps(const struct report *r, FILE *f)
 		const struct sacct_row *sa = s->sacct;
 		char state[RENDER_FIELD_MAX], el[32], cpus[24], mem[32], tc[32], rss[32];
 		char procs[24], cu[32], cs[32], nodes[256], nodes_safe[RENDER_FIELD_MAX];
+		const char *state_col = render_safe(state, sizeof(state), sa ? sa->state : NULL, 12);
 		size_t o = 0;
 
-		render_safe(state, sizeof(state), sa ? sa->state : NULL, 12);
 		slurmfmt_fmt_duration(sa ? sa->elapsed_s : NAN, el, sizeof(el));
 		if (sa && sa->alloc_cpus >= 0)
 			snprintf(cpus, sizeof(cpus), "%lld", (long long)sa->alloc_cpus);
@@ -160,7 +164,7 @@ static void render_text_steps(const struct report *r, FILE *f)
 		for (k = 0; k < s->nnodes && o < sizeof(nodes); k++)
 			o += (size_t)snprintf(nodes + o, sizeof(nodes) - o, "%s%s", k ? "," : "",
 					      s->nodes[k]);
-		fprintf(f, STEP_FMT, s->step, state, el, cpus, mem, tc, rss, procs, cu, cs,
+		fprintf(f, STEP_FMT, s->step, state_col, el, cpus, mem, tc, rss, procs, cu, cs,
 			render_safe(nodes_safe, sizeof(nodes_safe), nodes, 40));
 	}
 }
