@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Loads lifecycle.bpf.o through its generated skeleton. Settings go in via
  * rodata and map sizes before load; tp_btf is tried first, raw_tp after. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -21,7 +28,93 @@ struct probe {
 	void *arg;
 	const char *mode;
 	int ncpus;
+	int restored;
+	uint64_t gen;
+	char dir[108];
 };
+
+/* The BPF filesystem is where maps and links outlive the process; mount it
+ * where the init system did not. */
+static int probe_bpffs(const char *dir)
+{
+	struct statfs fs;
+	char path[128], *slash;
+
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC) {
+		mkdir("/sys/fs/bpf", 0700);
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			log_warn("probe: cannot mount the BPF filesystem: %s", strerror(errno));
+			return -errno;
+		}
+		log_info("probe: mounted the BPF filesystem on /sys/fs/bpf");
+	}
+	snprintf(path, sizeof(path), "%s", dir);
+	for (slash = path + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Generation of the programs now active, from the pinned control map. */
+static uint64_t probe_active_gen(const char *dir)
+{
+	char path[160];
+	uint32_t zero = 0;
+	uint64_t gen = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/control", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &zero, &gen))
+		gen = 0;
+	close(fd);
+	return gen;
+}
+
+int probe_unpin_all(const char *dir)
+{
+	struct dirent *de;
+	char path[400];
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Drop the links of older generations: their programs detach, ours act. */
+static void probe_unpin_old_links(const char *dir, uint64_t gen)
+{
+	struct dirent *de;
+	char path[400], mine[64];
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	snprintf(mine, sizeof(mine), "link_%llu_", (unsigned long long)gen);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "link_", 5) || !strncmp(de->d_name, mine, strlen(mine)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+}
 
 static int probe_rb_cb(void *ctx, void *data, size_t len)
 {
@@ -56,13 +149,15 @@ static uint32_t probe_pow2(uint32_t v)
 /* Open, size and load with one family of programs enabled. */
 static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_btf)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = p->dir);
 	struct lifecycle_bpf *s;
 	int err;
 
-	s = lifecycle_bpf__open();
+	s = lifecycle_bpf__open_opts(&opts);
 	if (!s)
 		return -errno;
 	s->rodata->argv_max = conf->argv_max;
+	s->rodata->my_gen = p->gen;
 	bpf_map__set_max_entries(s->maps.tracked, conf->max_tracked);
 	bpf_map__set_max_entries(s->maps.events, probe_pow2(conf->ring_kb * 1024u));
 	bpf_program__set_autoload(s->progs.btf_fork, use_btf);
@@ -83,9 +178,50 @@ static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_bt
 	return 0;
 }
 
+/* Load (tp_btf, else raw_tp), pin the links, then take over from the
+ * previous generation with one write to the control map. */
+static int probe_start(struct probe *p, const struct sexec_conf *conf)
+{
+	struct bpf_program *prog;
+	char path[400];
+	uint32_t zero = 0;
+	int err;
+
+	err = probe_load(p, conf, 1);
+	if (err) {
+		log_warn("probe: tp_btf programs did not load (%s); trying raw_tp", strerror(-err));
+		err = probe_load(p, conf, 0);
+	}
+	if (err)
+		return err;
+	bpf_object__for_each_program(prog, p->skel->obj) {
+		struct bpf_link **link = NULL;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+#define LINK_OF(name) if (prog == p->skel->progs.name) link = &p->skel->links.name
+		LINK_OF(btf_fork); LINK_OF(btf_exec); LINK_OF(btf_exit);
+		LINK_OF(raw_fork); LINK_OF(raw_exec); LINK_OF(raw_exit);
+#undef LINK_OF
+		if (!link || !*link)
+			continue;
+		snprintf(path, sizeof(path), "%s/link_%llu_%s", p->dir, (unsigned long long)p->gen,
+			 bpf_program__name(prog));
+		unlink(path);
+		if (bpf_link__pin(*link, path))
+			log_warn("probe: cannot pin %s: tracking will not survive a restart", path);
+	}
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.control), &zero, &p->gen, BPF_ANY))
+		return -errno;
+	probe_unpin_old_links(p->dir, p->gen);
+	return 0;
+}
+
 int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_fn fn, void *arg)
 {
 	struct probe *p = calloc(1, sizeof(*p));
+	char path[160];
+	uint64_t old;
 	int err;
 
 	if (!p)
@@ -93,11 +229,28 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 	p->fn = fn;
 	p->arg = arg;
 	p->ncpus = libbpf_num_possible_cpus();
+	snprintf(p->dir, sizeof(p->dir), "%s", conf->bpf_dir);
 	libbpf_set_print(probe_libbpf_log);
-	err = probe_load(p, conf, 1);
+	err = probe_bpffs(p->dir);
 	if (err) {
-		log_warn("probe: tp_btf programs did not load (%s); trying raw_tp", strerror(-err));
-		err = probe_load(p, conf, 0);
+		free(p);
+		return err;
+	}
+	old = probe_active_gen(p->dir);
+	snprintf(path, sizeof(path), "%s/tracked", p->dir);
+	p->restored = old != 0 && access(path, F_OK) == 0;
+	p->gen = old + 1;
+	err = probe_start(p, conf);
+	if (err && p->restored) {
+		/* The pinned maps do not fit this build or configuration (ring
+		 * size, map size): start afresh rather than not at all. */
+		log_err("probe: cannot reuse the pinned maps in %s (%s); starting afresh: "
+			"processes tracked by the previous collector are lost",
+			p->dir, strerror(-err));
+		probe_unpin_all(p->dir);
+		p->restored = 0;
+		p->gen = 1;
+		err = probe_start(p, conf);
 	}
 	if (err) {
 		log_err("probe: cannot load the BPF programs: %s", strerror(-err));
@@ -110,7 +263,8 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 		destroy_probe(p);
 		return err;
 	}
-	log_info("probe: lifecycle programs attached (%s)", p->mode);
+	log_info("probe: lifecycle programs attached (%s, generation %llu%s)", p->mode,
+		 (unsigned long long)p->gen, p->restored ? ", took over pinned maps" : "");
 	*out = p;
 	return 0;
 }
@@ -137,6 +291,39 @@ int probe_drain(struct probe *p)
 const char *probe_mode(struct probe *p)
 {
 	return p->mode;
+}
+
+int probe_restored(struct probe *p)
+{
+	return p->restored;
+}
+
+void probe_each_tracked(struct probe *p,
+			void (*fn)(void *arg, uint32_t tgid, uint32_t ppid, uint64_t cookie),
+			void *arg)
+{
+	int fd = bpf_map__fd(p->skel->maps.tracked);
+	uint32_t key, next;
+	struct sexec_track t;
+	int first = 1;
+
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = 0;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &t) == 0)
+			fn(arg, key, t.ppid, t.cookie);
+	}
+}
+
+uint64_t probe_take_lost(struct probe *p, uint64_t cookie)
+{
+	int fd = bpf_map__fd(p->skel->maps.lost);
+	uint64_t n = 0;
+
+	if (bpf_map_lookup_elem(fd, &cookie, &n))
+		return 0;
+	bpf_map_delete_elem(fd, &cookie);
+	return n;
 }
 
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
@@ -170,6 +357,8 @@ void probe_get_stats(struct probe *p, struct probe_stats *st)
 			st->rb_full = sum;
 		else if (i == SEXEC_STAT_MAP_FULL)
 			st->map_full = sum;
+		else if (i == SEXEC_STAT_LOST_UNATTRIBUTED)
+			st->lost_unattributed = sum;
 	}
 	free(vals);
 	for (key = 0; bpf_map_get_next_key(fd, st->tracked_now ? &key : NULL, &next) == 0;) {

@@ -21,6 +21,18 @@ int probe_fd(struct probe *p);       /* epoll-able ring buffer fd */
 int probe_drain(struct probe *p);    /* consume ready records; count or -errno */
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie);
 const char *probe_mode(struct probe *p); /* "tp_btf" or "raw_tp" */
+/* 1 when the pinned maps of a previous collector were taken over: processes
+ * it tracked are still tracked, and its unread events are still queued. */
+int probe_restored(struct probe *p);
+/* Visit every tracked process (tgid, parent at fork, cookie). */
+void probe_each_tracked(struct probe *p,
+			void (*fn)(void *arg, uint32_t tgid, uint32_t ppid, uint64_t cookie),
+			void *arg);
+/* Events lost for one registration; the counter is reset. */
+uint64_t probe_take_lost(struct probe *p, uint64_t cookie);
+/* Remove every pin under dir (maps and links) so the programs detach once no
+ * collector holds them. */
+int probe_unpin_all(const char *dir);
 
 struct probe_prog_stats {
 	char name[32];
@@ -28,7 +40,7 @@ struct probe_prog_stats {
 };
 
 struct probe_stats {
-	uint64_t events, rb_full, map_full;
+	uint64_t events, rb_full, map_full, lost_unattributed;
 	uint32_t tracked_now;
 	int nprogs;
 	struct probe_prog_stats progs[8];

@@ -47,6 +47,9 @@ static void usage(FILE *out)
 		"  -o KEY=VALUE        set any configuration key, after the file is read\n"
 		"      --stats         ask the running collector for its counters and exit\n"
 		"      --check-config  read the configuration, report errors, and exit\n"
+		"      --detach        remove the pinned BPF programs and maps of a stopped\n"
+		"                      collector (by default they outlive it, so a restart\n"
+		"                      loses no process), and exit\n"
 		"  -d, --debug         log debug messages\n"
 		"  -h, --help          show this help and exit\n"
 		"  -V, --version       show the version and exit\n"
@@ -54,6 +57,20 @@ static void usage(FILE *out)
 		"Exit status: 0 on a clean stop (SIGTERM/SIGINT), 1 when start-up fails,\n"
 		"2 for a usage or configuration error, 3 when --stats cannot reach the collector.\n",
 		SEXEC_CONF_DEFAULT, SEXEC_SOCKET_DEFAULT);
+}
+
+/* Per-program run time is only counted while kernel.bpf_stats_enabled is 1. */
+static int sexecd_bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
 }
 
 static void sexecd_stats_text(void *arg, char *buf, size_t len)
@@ -79,15 +96,17 @@ static void sexecd_stats_text(void *arg, char *buf, size_t len)
 	off = (size_t)snprintf(buf, len,
 			       "uptime_s %.1f\nmode %s\nevents %" PRIu64 "\nevents_per_s %.1f\n"
 			       "lost_ringbuf %" PRIu64 "\nlost_map_full %" PRIu64 "\n"
+			       "lost_unattributed %" PRIu64 "\nbpf_stats_enabled %d\n"
 			       "tracked_now %u\nsteps_live %" PRIu64 "\nregistrations %" PRIu64
 			       "\nrecords %" PRIu64 "\norphans %" PRIu64 "\n"
 			       "db_connected %d\ndb_rows_written %" PRIu64 "\ndb_queued %" PRIu64
-			       "\ndb_dropped %" PRIu64 "\ndb_failures %" PRIu64 "\n"
+			       "\ndb_dropped %" PRIu64 "\ndb_failures %" PRIu64 "\njournal_errors %" PRIu64 "\n"
 			       "self_cpu_s %.3f\nself_cpu_pct %.3f\nself_maxrss_kb %ld\n",
 			       up_s, probe_mode(d->probe), ps.events, up_s > 0 ? ps.events / up_s : 0,
-			       ps.rb_full, ps.map_full, ps.tracked_now, ts.steps_live,
+			       ps.rb_full, ps.map_full, ps.lost_unattributed, sexecd_bpf_stats_enabled(),
+			       ps.tracked_now, ts.steps_live,
 			       ts.registrations, ts.records, ts.orphans, ss.connected,
-			       ss.rows_written, ss.queued, ss.dropped, ss.db_failures, cpu_s,
+			       ss.rows_written, ss.queued, ss.dropped, ss.db_failures, ss.journal_errors, cpu_s,
 			       up_s > 0 ? 100.0 * cpu_s / up_s : 0, ru.ru_maxrss);
 	for (i = 0; i < ps.nprogs && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off,
@@ -147,6 +166,7 @@ static int sexecd_setup(struct sexecd *d)
 	if (err)
 		return err;
 	tracker_set_probe(d->tracker, d->probe);
+	tracker_restore(d->tracker, probe_restored(d->probe));
 	ev.data.fd = probe_fd(d->probe);
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
@@ -262,6 +282,7 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'D' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "detach", no_argument, NULL, 'X' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -269,7 +290,7 @@ int main(int argc, char **argv)
 	};
 	struct sexecd d = { .epfd = -1, .sigfd = -1, .timerfd = -1 };
 	const char *config = NULL, *overrides[64];
-	int foreground = 0, stats = 0, check = 0, debug = 0, nover = 0, opt, err, i;
+	int foreground = 0, stats = 0, check = 0, detach = 0, debug = 0, nover = 0, opt, err, i;
 	char msg[512];
 	struct timespec now;
 
@@ -304,6 +325,7 @@ int main(int argc, char **argv)
 			break;
 		case 'S': stats = 1; break;
 		case 'C': check = 1; break;
+		case 'X': detach = 1; break;
 		case 'd': debug = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sexecd %s\n", PACKAGE_VERSION); return 0;
@@ -330,6 +352,27 @@ int main(int argc, char **argv)
 	}
 	if (stats)
 		return sexecd_stats_client(&d.conf);
+	if (detach) {
+		uint8_t req[64], reply[SEXEC_MSG_MAX];
+		struct sexec_enc e;
+		int n;
+
+		proto_enc_init(&e, req, sizeof(req), SEXEC_MSG_STATS, 1);
+		n = proto_enc_finish(&e);
+		if (client_request(d.conf.socket_path, req, (size_t)n, reply, sizeof(reply), 1000) >
+		    0) {
+			fprintf(stderr, "sexecd: a collector is running on %s; stop it first\n",
+				d.conf.socket_path);
+			return 1;
+		}
+		n = probe_unpin_all(d.conf.bpf_dir);
+		if (n < 0) {
+			fprintf(stderr, "sexecd: %s: %s\n", d.conf.bpf_dir, strerror(-n));
+			return 1;
+		}
+		printf("removed %d pins from %s\n", n, d.conf.bpf_dir);
+		return 0;
+	}
 	if (!d.conf.db[0]) {
 		fprintf(stderr, "sexecd: no database configured: set 'db' in the configuration "
 				"or pass --db\n");

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -76,6 +79,7 @@ static const char store_copy_sql[] =
 struct store_op {
 	struct store_op *next;
 	enum store_kind kind;
+	uint64_t jend; /* journal offset just past this op */
 	char *params[STORE_MAX_PARAMS]; /* OP_ROW: params[0] is the COPY line */
 };
 
@@ -92,7 +96,58 @@ struct store {
 	struct store_stats st;
 
 	PGconn *conn; /* owned by the writer thread */
+
+	/* Journal: every op is appended before it is queued, so a record taken
+	 * from the ring buffer survives a crash of the collector; the committed
+	 * offset says how much of it the database already has. */
+	int jfd, ofd;
+	char jpath[160];
+	uint64_t jsize, committed, synced;
 };
+
+/* Serialized op: u32 length, u8 kind, then per param an i32 length (-1 =
+ * NULL) and its bytes. */
+static int store_journal_append(struct store *s, struct store_op *op)
+{
+	char *buf;
+	size_t len = 5, off;
+	uint32_t n;
+	int i;
+
+	for (i = 0; i < STORE_MAX_PARAMS; i++)
+		len += 4 + (op->params[i] ? strlen(op->params[i]) : 0);
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	n = (uint32_t)len;
+	memcpy(buf, &n, 4);
+	buf[4] = (char)op->kind;
+	off = 5;
+	for (i = 0; i < STORE_MAX_PARAMS; i++) {
+		int32_t pl = op->params[i] ? (int32_t)strlen(op->params[i]) : -1;
+
+		memcpy(buf + off, &pl, 4);
+		off += 4;
+		if (pl > 0) {
+			memcpy(buf + off, op->params[i], (size_t)pl);
+			off += (size_t)pl;
+		}
+	}
+	if (write(s->jfd, buf, len) != (ssize_t)len) {
+		free(buf);
+		return -EIO;
+	}
+	free(buf);
+	s->jsize += len;
+	op->jend = s->jsize;
+	return 0;
+}
+
+static void store_write_offset(struct store *s, uint64_t off)
+{
+	if (s->ofd >= 0 && pwrite(s->ofd, &off, sizeof(off), 0) != sizeof(off))
+		log_warn("store: cannot record the journal offset: %s", strerror(errno));
+}
 
 static void store_free_op(struct store_op *op)
 {
@@ -112,6 +167,10 @@ static void store_enqueue(struct store *s, struct store_op *op)
 		log_err("store: queue full (%u), dropped a record; see queue_max", s->queue_max);
 		store_free_op(op);
 		return;
+	}
+	if (s->jfd >= 0 && store_journal_append(s, op)) {
+		s->st.journal_errors++;
+		log_err("store: cannot append to the journal %s: %s", s->jpath, strerror(errno));
 	}
 	*s->tail = op;
 	s->tail = &op->next;
@@ -606,6 +665,11 @@ static void *store_main(void *arg)
 		}
 		if (!s->stopping)
 			pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		if (s->jfd >= 0 && s->jsize != s->synced) {
+			/* Survive a reboot too, not only a crash of the process. */
+			s->synced = s->jsize;
+			fdatasync(s->jfd);
+		}
 		if (!s->head) {
 			int stop = s->stopping;
 
@@ -638,9 +702,17 @@ static void *store_main(void *arg)
 			}
 		}
 		if (s->conn && store_write_batch(s, batch, &rows, &ops) == 0) {
+			store_write_offset(s, last->jend);
 			pthread_mutex_lock(&s->lock);
 			s->st.rows_written += rows;
 			s->st.ops_written += ops;
+			s->committed = last->jend;
+			if (!s->head && s->committed == s->jsize && s->jfd >= 0 &&
+			    ftruncate(s->jfd, 0) == 0) {
+				/* Everything is in the database: start the journal over. */
+				s->jsize = s->committed = s->synced = 0;
+				store_write_offset(s, 0);
+			}
 			pthread_mutex_unlock(&s->lock);
 			while (batch) {
 				op = batch->next;
@@ -686,17 +758,106 @@ static void *store_main(void *arg)
 	return NULL;
 }
 
+/* Queue again what the journal holds past the committed offset. */
+static void store_replay(struct store *s)
+{
+	struct stat stb;
+	uint64_t off = 0, n = 0;
+	char *buf;
+
+	if (pread(s->ofd, &s->committed, sizeof(s->committed), 0) != sizeof(s->committed))
+		s->committed = 0;
+	if (fstat(s->jfd, &stb) || stb.st_size == 0)
+		return;
+	buf = malloc((size_t)stb.st_size);
+	if (!buf || pread(s->jfd, buf, (size_t)stb.st_size, 0) != stb.st_size) {
+		free(buf);
+		return;
+	}
+	if (s->committed > (uint64_t)stb.st_size)
+		s->committed = 0;
+	off = s->committed;
+	while (off + 5 <= (uint64_t)stb.st_size) {
+		uint32_t len;
+		size_t p = 5;
+		struct store_op *op;
+		int i, bad = 0;
+
+		memcpy(&len, buf + off, 4);
+		if (len < 5 || off + len > (uint64_t)stb.st_size)
+			break; /* a record cut short by the crash */
+		op = store_new_op((enum store_kind)buf[off + 4]);
+		if (!op)
+			break;
+		for (i = 0; i < STORE_MAX_PARAMS && !bad; i++) {
+			int32_t pl;
+
+			if (p + 4 > len) {
+				bad = 1;
+				break;
+			}
+			memcpy(&pl, buf + off + p, 4);
+			p += 4;
+			if (pl < 0)
+				continue;
+			if (p + (size_t)pl > len) {
+				bad = 1;
+				break;
+			}
+			op->params[i] = strndup(buf + off + p, (size_t)pl);
+			p += (size_t)pl;
+		}
+		if (bad || op->kind > OP_NODE) {
+			store_free_op(op);
+			break;
+		}
+		off += len;
+		op->jend = off;
+		*s->tail = op;
+		s->tail = &op->next;
+		s->nqueued++;
+		n++;
+	}
+	free(buf);
+	s->jsize = off;
+	s->synced = off;
+	if (off < (uint64_t)stb.st_size && ftruncate(s->jfd, (off_t)off) == 0)
+		log_warn("store: dropped a partial record at the end of the journal");
+	if (n)
+		log_info("store: %" PRIu64 " records from the journal are queued again", n);
+}
+
 struct store *create_store(const struct sexec_conf *conf)
 {
 	struct store *s = calloc(1, sizeof(*s));
+	char opath[200];
 
 	if (!s)
 		return NULL;
+	s->jfd = s->ofd = -1;
+	s->tail = &s->head;
+	if (conf->spool_dir[0]) {
+		mkdir(conf->spool_dir, 0700);
+		snprintf(s->jpath, sizeof(s->jpath), "%s/journal", conf->spool_dir);
+		snprintf(opath, sizeof(opath), "%s/journal.committed", conf->spool_dir);
+		s->jfd = open(s->jpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		s->ofd = open(opath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (s->jfd < 0 || s->ofd < 0) {
+			log_err("store: cannot open the journal in %s: %s; records are kept in "
+				"memory only", conf->spool_dir, strerror(errno));
+			if (s->jfd >= 0)
+				close(s->jfd);
+			if (s->ofd >= 0)
+				close(s->ofd);
+			s->jfd = s->ofd = -1;
+		} else {
+			store_replay(s);
+		}
+	}
 	snprintf(s->conninfo, sizeof(s->conninfo), "%s", conf->db);
 	s->flush_ms = conf->flush_ms;
 	s->batch_rows = conf->batch_rows;
 	s->queue_max = conf->queue_max;
-	s->tail = &s->head;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	if (pthread_create(&s->thread, NULL, store_main, s)) {
@@ -720,11 +881,18 @@ void destroy_store(struct store *s)
 	if (s->started)
 		pthread_join(s->thread, NULL);
 	if (s->nqueued)
-		log_err("store: %" PRIu64 " records could not be written before exit", s->nqueued);
+		log_warn("store: %" PRIu64 " records not yet written stay in the journal for the "
+			 "next start", s->nqueued);
 	while ((op = s->head)) {
 		s->head = op->next;
 		store_free_op(op);
 	}
+	if (s->jfd >= 0) {
+		fdatasync(s->jfd);
+		close(s->jfd);
+	}
+	if (s->ofd >= 0)
+		close(s->ofd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);

@@ -43,6 +43,7 @@ struct store_stats {
 	uint64_t queued;        /* rows and statements waiting */
 	uint64_t dropped;       /* given up because the queue was full */
 	uint64_t db_failures;   /* failed connects or flushes */
+	uint64_t journal_errors; /* ops that could not be journaled (kept in memory) */
 	int connected;
 };
 

@@ -2,10 +2,12 @@
 /* Attribution state of sexecd: steps and task registrations from the plugin,
  * the live process table from BPF events, and the record built at each exit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,8 +25,9 @@ struct tstep {
 	uint64_t key;
 	uint64_t live;          /* tracked processes not yet exited */
 	uint64_t nprocs;        /* records written */
-	uint64_t lost_base;     /* node loss counters when the step began */
-	int ended, finalized;
+	uint64_t lost_base;     /* unattributed node losses when the step began */
+	uint64_t lost;          /* events lost for this step's registrations */
+	int ended, finalized, restored;
 	uint64_t end_us;
 	time_t deadline;
 	struct treg *regs;
@@ -38,6 +41,7 @@ struct treg {
 };
 
 struct tproc {
+	int restored; /* rebuilt from the pinned map after a collector restart */
 	uint64_t cookie;
 	uint32_t ppid;
 	char *exe;
@@ -53,6 +57,8 @@ struct tracker {
 	uint64_t next_cookie;
 	long page_kb;
 	struct tracker_stats st;
+	char state_path[160];
+	int state_fd; /* append-only log of registrations, replayed after a restart */
 };
 
 static uint64_t tracker_now_us(void)
@@ -74,6 +80,7 @@ uint64_t tracker_boot_to_unix_us(uint64_t boot_ns)
 	return (uint64_t)(((int64_t)boot_ns + off_ns) / 1000);
 }
 
+/* Losses BPF could not charge to a registration: charged to every step. */
 static uint64_t tracker_node_losses(struct tracker *t)
 {
 	struct probe_stats ps;
@@ -81,7 +88,79 @@ static uint64_t tracker_node_losses(struct tracker *t)
 	if (!t->probe)
 		return 0;
 	probe_get_stats(t->probe, &ps);
-	return ps.rb_full + ps.map_full;
+	return ps.lost_unattributed;
+}
+
+/* ---- registration log: what a restarted collector needs to attribute the
+ * processes the pinned map still tracks ---- */
+
+static void tracker_state_append(struct tracker *t, uint16_t type,
+				 const struct sexec_step_info *st,
+				 const struct sexec_task_info *task, uint64_t cookie, uint64_t time_us)
+{
+	uint8_t buf[SEXEC_MSG_MAX + 4];
+	struct sexec_enc e;
+	uint32_t n;
+	int len;
+
+	if (t->state_fd < 0)
+		return;
+	proto_enc_init(&e, buf + 4, SEXEC_MSG_MAX, type, 0);
+	proto_put_step(&e, st);
+	if (task)
+		proto_put_task(&e, task);
+	proto_put_u64(&e, SEXEC_T_COOKIE, cookie);
+	proto_put_u64(&e, SEXEC_T_TIME_US, time_us);
+	len = proto_enc_finish(&e);
+	if (len < 0)
+		return;
+	n = (uint32_t)len;
+	memcpy(buf, &n, sizeof(n));
+	if (write(t->state_fd, buf, n + 4) != (ssize_t)(n + 4))
+		log_warn("state: cannot append to %s: %s", t->state_path, strerror(errno));
+}
+
+struct rewrite_ctx {
+	struct tracker *t;
+};
+
+static void rewrite_step_cb(uint64_t key, void *val, void *arg)
+{
+	struct tracker *t = arg;
+	struct tstep *s = val;
+	struct treg *r;
+
+	(void)key;
+	for (r = s->regs; r; r = r->next)
+		tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, 0);
+	if (s->ended)
+		tracker_state_append(t, SEXEC_MSG_STEP_END, &s->info, NULL, 0, s->end_us);
+}
+
+/* Rewrite the log with the live registrations only (atomically). */
+static void tracker_state_rewrite(struct tracker *t)
+{
+	char tmp[200];
+	int fd, old = t->state_fd;
+
+	if (!t->state_path[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.new", t->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
+	if (fd < 0) {
+		log_warn("state: cannot write %s: %s", tmp, strerror(errno));
+		return;
+	}
+	t->state_fd = fd;
+	htab_each(t->steps, rewrite_step_cb, t);
+	if (rename(tmp, t->state_path)) {
+		log_warn("state: cannot replace %s: %s", t->state_path, strerror(errno));
+		close(fd);
+		t->state_fd = old;
+		return;
+	}
+	if (old >= 0)
+		close(old);
 }
 
 struct tracker *create_tracker(struct store *store, const struct sexec_conf *conf)
@@ -98,6 +177,12 @@ struct tracker *create_tracker(struct store *store, const struct sexec_conf *con
 	 * clock so a restarted daemon does not reuse a predecessor's. */
 	t->next_cookie = tracker_now_us() << 8;
 	t->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	t->state_fd = -1;
+	if (conf->state_dir[0]) {
+		mkdir(conf->state_dir, 0700);
+		snprintf(t->state_path, sizeof(t->state_path), "%s/registrations",
+			 conf->state_dir);
+	}
 	if (!t->steps || !t->regs || !t->procs) {
 		destroy_tracker(t);
 		return NULL;
@@ -151,12 +236,25 @@ void destroy_tracker(struct tracker *t)
 	destroy_htab(t->procs);
 	destroy_htab(t->steps);
 	destroy_htab(t->regs);
+	if (t->state_fd >= 0)
+		close(t->state_fd);
 	free(t);
 }
 
 static uint64_t step_key(uint32_t job_id, uint32_t step_id)
 {
 	return ((uint64_t)job_id << 32) | step_id;
+}
+
+static char *tracker_dup_bytes(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
 }
 
 /* Parent pid of a live process, from /proc/PID/stat (0 when unknown). */
@@ -186,14 +284,22 @@ static void tracker_free_step(struct tracker *t, struct tstep *s)
 	htab_del(t->steps, s->key);
 	free_step_cb(0, s, NULL);
 	t->st.steps_live--;
+	tracker_state_rewrite(t);
 }
 
 static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 {
 	uint64_t lost = tracker_node_losses(t) - s->lost_base;
+	struct treg *r;
 
-	/* Ring buffer and map losses are counted per node: charge them to
-	 * every step that was running, so none is passed off as complete. */
+	/* BPF counts losses per registration; those it could not charge to
+	 * one go to every step that was running, so none passes as complete. */
+	for (r = s->regs; r && t->probe; r = r->next)
+		s->lost += probe_take_lost(t->probe, r->cookie);
+	lost += s->lost;
+	s->lost = 0;
+	if (!s->end_us)
+		s->end_us = tracker_now_us();
 	store_put_step_end(t->store, &s->info, s->name, s->end_us, lost, s->live,
 			   lost == 0 && s->live == 0);
 	if (lost || s->live)
@@ -205,53 +311,91 @@ static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 		tracker_free_step(t, s);
 }
 
-int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie)
+/* The step of a registration, created on first sight. */
+static struct tstep *tracker_get_step(struct tracker *t, const struct sexec_step_info *info,
+				      uint64_t now, int announce)
 {
-	uint64_t key = step_key(m->step.job_id, m->step.step_id), now = tracker_now_us();
+	uint64_t key = step_key(info->job_id, info->step_id);
 	struct tstep *s = htab_get(t->steps, key);
-	struct treg *r;
-	struct tproc *p, *old;
-	int err;
 
 	if (s && s->finalized) {
 		/* A new task of a step we closed: that step is running again. */
 		s->finalized = 0;
 		s->ended = 0;
 	}
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		s->info = m->step;
-		s->key = key;
-		record_step_name(m->step.step_id, s->name, sizeof(s->name));
-		s->lost_base = tracker_node_losses(t);
-		if (htab_put(t->steps, key, s)) {
-			free(s);
-			return -ENOMEM;
-		}
-		t->st.steps_live++;
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->info = *info;
+	s->key = key;
+	record_step_name(info->step_id, s->name, sizeof(s->name));
+	s->lost_base = tracker_node_losses(t);
+	if (htab_put(t->steps, key, s)) {
+		free(s);
+		return NULL;
+	}
+	t->st.steps_live++;
+	if (announce)
 		store_put_step_begin(t->store, &s->info, s->name, now);
-	}
-	r = calloc(1, sizeof(*r));
-	p = calloc(1, sizeof(*p));
-	if (!r || !p) {
-		free(r);
-		free(p);
-		return -ENOMEM;
-	}
-	r->cookie = t->next_cookie++;
+	return s;
+}
+
+static struct treg *tracker_new_reg(struct tracker *t, struct tstep *s,
+				    const struct sexec_task_info *task, uint64_t cookie)
+{
+	struct treg *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->cookie = cookie;
 	r->step = s;
-	r->task = m->task;
-	p->cookie = r->cookie;
-	p->ppid = tracker_read_ppid(m->task.pid);
-	if (htab_put(t->regs, r->cookie, r)) {
+	r->task = *task;
+	if (htab_put(t->regs, cookie, r)) {
 		free(r);
-		free(p);
-		return -ENOMEM;
+		return NULL;
 	}
 	r->next = s->regs;
 	s->regs = r;
+	return r;
+}
+
+/* Enter a live process in the table (and count it on its step once). */
+static void tracker_put_proc(struct tracker *t, uint32_t tgid, struct tproc *p, struct tstep *s)
+{
+	struct tproc *old = htab_get(t->procs, tgid);
+
+	if (old) {
+		/* Its pid was reused before we saw the exit: that record is lost. */
+		t->st.orphans++;
+		tproc_free(old);
+	} else {
+		s->live++;
+		t->st.procs_live++;
+	}
+	if (htab_put(t->procs, tgid, p))
+		tproc_free(p);
+}
+
+int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie)
+{
+	uint64_t now = tracker_now_us();
+	struct tstep *s = tracker_get_step(t, &m->step, now, 1);
+	struct treg *r;
+	struct tproc *p;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	r = p ? tracker_new_reg(t, s, &m->task, t->next_cookie++) : NULL;
+	if (!r) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->cookie = r->cookie;
+	p->ppid = tracker_read_ppid(m->task.pid);
 	if (t->probe) {
 		err = probe_track(t->probe, m->task.pid, p->ppid, r->cookie);
 		if (err) {
@@ -261,21 +405,113 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 			return err;
 		}
 	}
-	old = htab_get(t->procs, m->task.pid);
-	if (old) {
-		/* Its pid was reused before we saw the exit: that record is lost. */
-		t->st.orphans++;
-		tproc_free(old);
-	} else {
-		s->live++;
-		t->st.procs_live++;
-	}
-	htab_put(t->procs, m->task.pid, p);
+	tracker_put_proc(t, m->task.pid, p, s);
+	tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, now);
 	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
 	t->st.registrations++;
 	*cookie = r->cookie;
 	log_debug("job %u step %s task %u pid %u registered (cookie %" PRIu64 ")", s->info.job_id,
 		  s->name, m->task.task_id, m->task.pid, r->cookie);
+	return 0;
+}
+
+/* Read a live process's program and arguments back from /proc. */
+static void tracker_proc_from_procfs(struct tproc *p, uint32_t pid)
+{
+	char path[64], buf[SEXEC_ARGV_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		p->exe = strdup(buf);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n > 0) {
+		p->argv = tracker_dup_bytes(buf, (size_t)n);
+		p->argv_len = p->argv ? (uint32_t)n : 0;
+		p->argv_trunc = n == (ssize_t)sizeof(buf);
+	}
+}
+
+static void restore_proc_cb(void *arg, uint32_t tgid, uint32_t ppid, uint64_t cookie)
+{
+	struct tracker *t = arg;
+	struct treg *r = htab_get(t->regs, cookie);
+	struct tproc *p;
+
+	if (!r) {
+		/* Tracked by a registration we no longer know: its record
+		 * cannot be attributed. */
+		t->st.orphans++;
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	p->restored = 1;
+	p->cookie = cookie;
+	p->ppid = ppid;
+	tracker_proc_from_procfs(p, tgid);
+	tracker_put_proc(t, tgid, p, r->step);
+}
+
+int tracker_restore(struct tracker *t, int restored)
+{
+	uint8_t *buf = malloc(SEXEC_MSG_MAX);
+	struct sexec_msg *m = malloc(sizeof(*m));
+	uint32_t len;
+	int fd, regs = 0, bad = 0;
+
+	if (!buf || !m || !t->state_path[0])
+		goto out;
+	fd = restored ? open(t->state_path, O_RDONLY | O_CLOEXEC) : -1;
+	while (fd >= 0 && read(fd, &len, sizeof(len)) == sizeof(len)) {
+		const char *why;
+		struct tstep *s;
+
+		if (len > SEXEC_MSG_MAX || read(fd, buf, len) != (ssize_t)len ||
+		    proto_decode(buf, len, m, &why)) {
+			bad++;
+			break;
+		}
+		s = tracker_get_step(t, &m->step, m->time_us, 0);
+		if (!s)
+			break;
+		s->restored = 1;
+		if (m->type == SEXEC_MSG_TASK_BEGIN && !htab_get(t->regs, m->cookie)) {
+			if (tracker_new_reg(t, s, &m->task, m->cookie))
+				regs++;
+			if (m->cookie >= t->next_cookie)
+				t->next_cookie = m->cookie + 1;
+		} else if (m->type == SEXEC_MSG_STEP_END) {
+			s->ended = 1;
+			s->end_us = m->time_us;
+			s->deadline = time(NULL) + TRACKER_STEP_GRACE_S;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (bad)
+		log_warn("state: %s is damaged after %d registrations; the rest is ignored",
+			 t->state_path, regs);
+	if (restored && t->probe)
+		probe_each_tracked(t->probe, restore_proc_cb, t);
+	if (restored)
+		log_info("state: restored %d registrations and %" PRIu64 " live processes", regs,
+			 t->st.procs_live);
+out:
+	free(buf);
+	free(m);
+	/* Start the log afresh with what is live now. */
+	tracker_state_rewrite(t);
 	return 0;
 }
 
@@ -299,6 +535,7 @@ int tracker_end_step(struct tracker *t, const struct sexec_msg *m)
 	s->ended = 1;
 	s->end_us = tracker_now_us();
 	s->deadline = time(NULL) + TRACKER_STEP_GRACE_S;
+	tracker_state_append(t, SEXEC_MSG_STEP_END, &s->info, NULL, 0, s->end_us);
 	if (s->live == 0)
 		tracker_finalize_step(t, s);
 	return 0;
@@ -319,6 +556,14 @@ static void tick_cb(uint64_t key, void *val, void *arg)
 	(void)key;
 	if (s->ended && !s->finalized && s->deadline <= c->now && c->n < 64)
 		c->due[c->n++] = s;
+	/* A step restored after a restart whose end message was missed
+	 * while the collector was down: closed once its processes are gone. */
+	if (s->restored && !s->ended && s->live == 0) {
+		if (!s->deadline)
+			s->deadline = c->now + TRACKER_STEP_GRACE_S;
+		else if (s->deadline <= c->now && c->n < 64)
+			c->due[c->n++] = s;
+	}
 }
 
 void tracker_tick(struct tracker *t)
@@ -329,17 +574,6 @@ void tracker_tick(struct tracker *t)
 	htab_each(t->steps, tick_cb, &c);
 	for (i = 0; i < c.n; i++)
 		tracker_finalize_step(t, c.due[i]);
-}
-
-static char *tracker_dup_bytes(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
 }
 
 static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
@@ -361,6 +595,11 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 		p->argv_trunc = parent->argv_trunc;
 	}
 	old = htab_get(t->procs, e->hdr.tgid);
+	if (old && old->restored && old->cookie == p->cookie) {
+		/* Queued before a restart; the table already has it, fresher. */
+		tproc_free(p);
+		return;
+	}
 	if (old) {
 		t->st.orphans++;
 		tproc_free(old);

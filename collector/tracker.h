@@ -20,6 +20,10 @@ struct tracker_stats {
 struct tracker *create_tracker(struct store *store, const struct sexec_conf *conf);
 void destroy_tracker(struct tracker *t);
 void tracker_set_probe(struct tracker *t, struct probe *p);
+/* After a restart that took over the pinned maps, replay the registration log
+ * and rebuild the process table from the tracked map; otherwise start the log
+ * afresh. Call before the ring buffer is first drained. */
+int tracker_restore(struct tracker *t, int restored);
 
 /* Register a task (and its step on first sight); returns 0 and the cookie, or -errno. */
 int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie);

@@ -31,6 +31,9 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY("db", db),
 	STR_KEY("db_read", db_read),
 	STR_KEY("sacct", sacct),
+	STR_KEY("state_dir", state_dir),
+	STR_KEY("bpf_dir", bpf_dir),
+	STR_KEY("spool_dir", spool_dir),
 	U32_KEY("argv_max", argv_max, 64, 4096),
 	U32_KEY("ring_buffer_kb", ring_kb, 64, 1024 * 1024),
 	U32_KEY("max_tracked", max_tracked, 1024, 4 * 1024 * 1024),
@@ -44,6 +47,9 @@ void conf_defaults(struct sexec_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", SEXEC_SOCKET_DEFAULT);
 	snprintf(c->sacct, sizeof(c->sacct), "sacct");
+	snprintf(c->state_dir, sizeof(c->state_dir), "/run/sexec");
+	snprintf(c->bpf_dir, sizeof(c->bpf_dir), "/sys/fs/bpf/sexec");
+	snprintf(c->spool_dir, sizeof(c->spool_dir), "/var/spool/sexec");
 	c->argv_max = 4096;
 	c->ring_kb = 4096;
 	c->max_tracked = 65536;

@@ -148,6 +148,7 @@ static int proto_get_field(struct sexec_msg *m, uint16_t tag, const uint8_t *v, 
 	case SEXEC_T_TEXT: return proto_get_str(m->text, sizeof(m->text), v, len);
 	case SEXEC_T_NNODES: return GET_FIXED(s->nnodes, v, len);
 	case SEXEC_T_NTASKS: return GET_FIXED(s->ntasks, v, len);
+	case SEXEC_T_TIME_US: return GET_FIXED(m->time_us, v, len);
 	default: return 0; /* newer peer: skip what we do not know */
 	}
 }

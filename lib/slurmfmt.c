@@ -282,8 +282,10 @@ int slurmfmt_json_escape(char *dst, size_t dstlen, const char *src, size_t srcle
 			piece = esc;
 			plen = 2;
 		} else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+			static const char short_esc[] = "\nn\rr\tt\bb\ff";
+
 			esc[0] = '\\';
-			esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+			esc[1] = strchr(short_esc, c)[1];
 			piece = esc;
 			plen = 2;
 		} else if (c < 0x20 || c == 0x7f) {
@@ -417,7 +419,8 @@ int slurmfmt_fmt_duration(double secs, char *buf, size_t len)
 		if (t < 3600)
 			n = snprintf(buf, len, "%llum%02llus", t / 60, t % 60);
 		else if (t < 86400)
-			n = snprintf(buf, len, "%lluh%02llum%02llus", t / 3600, t / 60 % 60, t % 60);
+			n = snprintf(buf, len, "%lluh%02llum%02llus", t / 3600, t / 60 % 60,
+				     t % 60);
 		else
 			n = snprintf(buf, len, "%llud%02lluh%02llum", t / 86400, t / 3600 % 24,
 				     t / 60 % 60);

@@ -58,7 +58,7 @@ static void main_usage(FILE *f)
 		"123_4.extern (one step of a job).\n"
 		"\n"
 		"Options:\n"
-		"      --json           print one JSON object instead of text (see sexec(1))\n"
+		"      --json           print one JSON object instead of text\n"
 		"      --processes      also list every observed process\n"
 		"  -c, --config FILE    read FILE instead of %s\n"
 		"      --db CONNINFO    libpq connection string to read from (overrides db_read)\n"
@@ -250,8 +250,10 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 	r->cluster = r->job.cluster;
 	if (nclusters > 1 &&
 	    report_add_warning(r, "job %u was seen on %zu clusters; showing cluster %s", r->job_id,
-			       nclusters, r->job.cluster))
-		goto nomem;
+			       nclusters, r->job.cluster)) {
+		main_db_fail(st, -ENOMEM, "out of memory");
+		goto out;
+	}
 
 	ret = db_load_steps(db, r->job.cluster, r->job_id, dbs, ndbs, err, sizeof(err));
 	if (ret) {
@@ -265,9 +267,6 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 		if (ret)
 			main_db_fail(st, ret, err);
 	}
-	goto out;
-nomem:
-	main_db_fail(st, -ENOMEM, "out of memory");
 out:
 	db_close(db);
 	/* Half-read data would be passed off as the job's: forget all of it. */
@@ -420,7 +419,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sexec: out of memory\n");
 		goto out;
 	}
-	if (r.observed && r.sacct_job && conf.cluster[0] && strcmp(conf.cluster, r.cluster) &&
+	if (r.observed && r.sacct_job && conf.cluster[0] && strcmp(conf.cluster, r.cluster) != 0 &&
 	    report_add_warning(&r, "job %u was found on cluster %s, not on the configured cluster "
 			       "%s: sacct's lines may describe another job", r.job_id, r.cluster,
 			       conf.cluster)) {

@@ -110,10 +110,12 @@ static void render_text_header(const struct report *r, FILE *f)
 
 		for (i = 0; i < r->nsteps; i++) {
 			procs += r->steps[i].processes;
-			observed_steps += r->steps[i].observed;
+			if (r->steps[i].observed)
+				observed_steps++;
 		}
-		fprintf(f, "  %-10s observed: %zu step%s, %lld process%s\n", "sexec", observed_steps,
-			observed_steps == 1 ? "" : "s", (long long)procs, procs == 1 ? "" : "es");
+		fprintf(f, "  %-10s observed: %zu step%s, %lld process%s\n", "sexec",
+			observed_steps, observed_steps == 1 ? "" : "s", (long long)procs,
+			procs == 1 ? "" : "es");
 	} else {
 		fprintf(f, "  %-10s no records of this job\n", "sexec");
 	}
@@ -140,9 +142,10 @@ static void render_text_steps(const struct report *r, FILE *f)
 		const struct sacct_row *sa = s->sacct;
 		char state[RENDER_FIELD_MAX], el[32], cpus[24], mem[32], tc[32], rss[32];
 		char procs[24], cu[32], cs[32], nodes[256], nodes_safe[RENDER_FIELD_MAX];
-		const char *state_col = render_safe(state, sizeof(state), sa ? sa->state : NULL, 12);
+		const char *state_col;
 		size_t o = 0;
 
+		state_col = render_safe(state, sizeof(state), sa ? sa->state : NULL, 12);
 		slurmfmt_fmt_duration(sa ? sa->elapsed_s : NAN, el, sizeof(el));
 		if (sa && sa->alloc_cpus >= 0)
 			snprintf(cpus, sizeof(cpus), "%lld", (long long)sa->alloc_cpus);
@@ -202,7 +205,8 @@ static void render_text_processes(const struct report *r, FILE *f)
 		if (p->has_exit_code)
 			snprintf(ex, sizeof(ex), "%d", p->exit_code);
 		else
-			snprintf(ex, sizeof(ex), "%s%s", render_signal_name(p->signal, sig, sizeof(sig)),
+			snprintf(ex, sizeof(ex), "%s%s",
+				 render_signal_name(p->signal, sig, sizeof(sig)),
 				 p->core_dumped ? "+core" : "");
 		/* Keep the end of a long path: the program's name is what tells. */
 		if (exe_shown && strlen(exe_shown) > 24)
@@ -212,7 +216,7 @@ static void render_text_processes(const struct report *r, FILE *f)
 		exe_col = render_safe(exe, sizeof(exe), exe_tail, 24);
 
 		/* Argument strings joined with spaces; only the first 60 characters matter. */
-		for (k = 0; k < p->argc && len < 4 * RENDER_ARGV_WIDTH; k++)
+		for (k = 0; k < p->argc && len < (size_t)4 * RENDER_ARGV_WIDTH; k++)
 			len += strlen(p->argv[k]) + 1;
 		joined = malloc(len + 1);
 		if (joined) {
@@ -225,7 +229,8 @@ static void render_text_processes(const struct report *r, FILE *f)
 		}
 		fprintf(f, PROC_FMT, pid, ppid, p->step, task,
 			render_safe(node, sizeof(node), p->node, 10),
-			render_safe(tool, sizeof(tool), p->tool, 10), exe_col, cu, cs, wall, ex, render_safe(args, sizeof(args), joined, RENDER_ARGV_WIDTH));
+			render_safe(tool, sizeof(tool), p->tool, 10), exe_col, cu, cs, wall, ex,
+			render_safe(args, sizeof(args), joined, RENDER_ARGV_WIDTH));
 		free(joined);
 	}
 }

@@ -193,33 +193,33 @@ static void sacct_first_line(char *dst, size_t len, const char *text)
 	snprintf(dst, len, "%.*s", nl ? (int)(nl - text) : (int)strlen(text), text);
 }
 
-int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacct_row **rows,
-		size_t *nrows, char *err, size_t errlen)
-{
-	char *const argv[] = { (char *)path,    "-P", "-n", "-j", (char *)jobarg,
-			       "--format=" SACCT_FORMAT, NULL };
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, execp[2] = { -1, -1 };
-	char errtext[SACCT_ERR_MAX + 1] = "", line[512];
-	size_t outlen = 0, outcap = 0, errlen_used = 0, skipped = 0;
-	struct timespec deadline;
-	char *out = NULL;
-	int ret = 0, status = 0, exec_errno = 0, open_fds;
-	pid_t pid = -1;
+/* The running sacct: its pid and the read ends of its stdout and stderr. */
+struct sacct_child {
+	pid_t pid;
+	int out_fd, err_fd;
+};
 
-	*rows = NULL;
-	*nrows = 0;
+/* Start sacct with stdin on /dev/null. Returns 0, or -errno with err set; -ENOENT/-EACCES
+ * (or -EIO) when exec failed, which the child reports through a close-on-exec pipe. */
+static int sacct_spawn(struct sacct_child *c, char *const argv[], char *err, size_t errlen)
+{
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, execp[2] = { -1, -1 };
+	int ret = 0, exec_errno = 0;
+
+	c->pid = -1;
+	c->out_fd = c->err_fd = -1;
 	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(execp, O_CLOEXEC)) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot create a pipe: %s", strerror(-ret));
 		goto out;
 	}
-	pid = fork();
-	if (pid < 0) {
+	c->pid = fork();
+	if (c->pid < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot fork: %s", strerror(-ret));
 		goto out;
 	}
-	if (pid == 0) {
+	if (c->pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 
 		if (devnull >= 0)
@@ -230,8 +230,7 @@ int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacc
 		/* Its own process group, so a timeout also ends whatever a wrapper script
 		 * started. */
 		setpgid(0, 0);
-		execvp(path, argv);
-		/* Tell the parent why exec failed; a status of 127 alone would not say. */
+		execvp(argv[0], argv);
 		exec_errno = errno;
 		if (write(execp[1], &exec_errno, sizeof(exec_errno)) < 0)
 			_exit(126);
@@ -239,35 +238,58 @@ int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacc
 	}
 	/* Also set here: whichever of parent and child runs first, the group exists before a
 	 * kill(-pid) can need it. */
-	setpgid(pid, pid);
-	close(outp[1]);
-	close(errp[1]);
+	setpgid(c->pid, c->pid);
 	close(execp[1]);
-	outp[1] = errp[1] = execp[1] = -1;
-
+	execp[1] = -1;
 	/* The exec pipe closes on a successful exec, or carries errno when it failed. */
 	while (read(execp[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
 		;
 	if (exec_errno) {
 		ret = exec_errno == ENOENT || exec_errno == EACCES ? -exec_errno : -EIO;
-		snprintf(err, errlen, "cannot run %s: %s", path, strerror(exec_errno));
-		goto reap;
+		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(exec_errno));
+		goto out;
 	}
+	c->out_fd = outp[0];
+	c->err_fd = errp[0];
+	outp[0] = errp[0] = -1;
+out:
+	if (outp[0] >= 0)
+		close(outp[0]);
+	if (outp[1] >= 0)
+		close(outp[1]);
+	if (errp[0] >= 0)
+		close(errp[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (execp[0] >= 0)
+		close(execp[0]);
+	if (execp[1] >= 0)
+		close(execp[1]);
+	return ret;
+}
+
+/* Read sacct's stdout (all of it, into *out) and the start of its stderr (into errtext)
+ * until both reach EOF or the deadline passes. Closes both fds. Returns 0, or -errno with err
+ * set; on error the caller must kill the child. */
+static int sacct_collect(struct sacct_child *c, int timeout_s, const char *path, char **out,
+			 size_t *outlen, char *errtext, char *err, size_t errlen)
+{
+	struct pollfd pfd[2] = { { .fd = c->out_fd, .events = POLLIN },
+				 { .fd = c->err_fd, .events = POLLIN } };
+	size_t outcap = 0, errused = 0;
+	struct timespec deadline;
+	int ret = 0, i;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_s;
-	open_fds = 2;
-	while (open_fds) {
-		struct pollfd pfd[2] = { { .fd = outp[0], .events = POLLIN },
-					 { .fd = errp[0], .events = POLLIN } };
+	while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
 		long left = sacct_ms_left(&deadline);
-		int i, n;
+		int n;
 
 		if (left <= 0) {
 			ret = -ETIMEDOUT;
 			snprintf(err, errlen, "%s did not answer within %d s", path, timeout_s);
-			kill(-pid, SIGKILL);
-			goto reap;
+			goto out;
 		}
 		n = poll(pfd, 2, (int)left);
 		if (n < 0 && errno == EINTR)
@@ -275,8 +297,7 @@ int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacc
 		if (n < 0) {
 			ret = -errno;
 			snprintf(err, errlen, "poll: %s", strerror(-ret));
-			kill(-pid, SIGKILL);
-			goto reap;
+			goto out;
 		}
 		for (i = 0; i < 2; i++) {
 			char buf[8192], *dst = buf;
@@ -286,53 +307,72 @@ int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacc
 			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (i == 0) {
-				if (outcap - outlen < 8192 + 1) {
-					char *grown;
+				if (outcap - *outlen < sizeof(buf) + 1) {
+					char *grown = NULL;
 
 					outcap = outcap ? outcap * 2 : 65536;
-					grown = outcap <= SACCT_OUT_MAX ? realloc(out, outcap) : NULL;
+					if (outcap <= SACCT_OUT_MAX)
+						grown = realloc(*out, outcap);
 					if (!grown) {
 						ret = -ENOMEM;
 						snprintf(err, errlen, "sacct output too large");
-						kill(-pid, SIGKILL);
-						goto reap;
+						goto out;
 					}
-					out = grown;
+					*out = grown;
 				}
-				dst = out + outlen;
-				room = outcap - outlen - 1;
+				dst = *out + *outlen;
+				room = outcap - *outlen - 1;
 			}
 			got = read(pfd[i].fd, dst, room);
 			if (got < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (got <= 0) {
-				/* EOF (or an error, which ends the stream the same way). */
-				if (i == 0) {
-					close(outp[0]);
-					outp[0] = -1;
-				} else {
-					close(errp[0]);
-					errp[0] = -1;
-				}
-				open_fds--;
-				continue;
-			}
-			if (i == 0) {
-				outlen += (size_t)got;
-			} else if (errlen_used < SACCT_ERR_MAX) {
+				/* EOF, or an error, which ends the stream the same way. */
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+			} else if (i == 0) {
+				*outlen += (size_t)got;
+			} else if (errused < SACCT_ERR_MAX) {
 				size_t keep = (size_t)got;
 
-				if (keep > SACCT_ERR_MAX - errlen_used)
-					keep = SACCT_ERR_MAX - errlen_used;
-				memcpy(errtext + errlen_used, buf, keep);
-				errlen_used += keep;
-				errtext[errlen_used] = '\0';
+				if (keep > SACCT_ERR_MAX - errused)
+					keep = SACCT_ERR_MAX - errused;
+				memcpy(errtext + errused, buf, keep);
+				errused += keep;
+				errtext[errused] = '\0';
 			}
 		}
 	}
+out:
+	for (i = 0; i < 2; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	if (*out)
+		(*out)[*outlen] = '\0';
+	return ret;
+}
 
-reap:
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacct_row **rows,
+		size_t *nrows, char *err, size_t errlen)
+{
+	char *const argv[] = { (char *)path,    "-P", "-n", "-j", (char *)jobarg,
+			       "--format=" SACCT_FORMAT, NULL };
+	char errtext[SACCT_ERR_MAX + 1] = "", line[512];
+	struct sacct_child child = { .pid = -1, .out_fd = -1, .err_fd = -1 };
+	size_t outlen = 0;
+	char *out = NULL;
+	int ret, status = 0;
+
+	*rows = NULL;
+	*nrows = 0;
+	ret = sacct_spawn(&child, argv, err, errlen);
+	if (ret && child.pid <= 0)
+		return ret;
+	if (!ret)
+		ret = sacct_collect(&child, timeout_s, path, &out, &outlen, errtext, err, errlen);
+	if (ret)
+		kill(-child.pid, SIGKILL);
+	while (waitpid(child.pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (ret)
 		goto out;
@@ -348,32 +388,28 @@ reap:
 			 line[0] ? ": " : "", line);
 		goto out;
 	}
-	if (out)
-		out[outlen] = '\0';
-	ret = sacct_parse(out ? out : (char *)"", rows, nrows, &skipped);
-	if (ret) {
-		snprintf(err, errlen, "out of memory parsing sacct output");
-		goto out;
+	if (out) {
+		ret = sacct_parse(out, rows, nrows, NULL);
+		if (ret) {
+			snprintf(err, errlen, "out of memory parsing sacct output");
+			goto out;
+		}
 	}
 	/* sacct can print an error and still exit 0; with no rows, that error is the answer. */
 	if (!*nrows && line[0]) {
 		ret = -EIO;
 		snprintf(err, errlen, "%s", line);
-		goto out;
 	}
 out:
-	if (outp[0] >= 0)
-		close(outp[0]);
-	if (outp[1] >= 0)
-		close(outp[1]);
-	if (errp[0] >= 0)
-		close(errp[0]);
-	if (errp[1] >= 0)
-		close(errp[1]);
-	if (execp[0] >= 0)
-		close(execp[0]);
-	if (execp[1] >= 0)
-		close(execp[1]);
+	if (ret && *rows) {
+		size_t i;
+
+		for (i = 0; i < *nrows; i++)
+			sacct_row_free(&(*rows)[i]);
+		free(*rows);
+		*rows = NULL;
+		*nrows = 0;
+	}
 	free(out);
 	return ret;
 }

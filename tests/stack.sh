@@ -3,7 +3,7 @@
 # The whole sexec stack on this host: the test cluster (tests/cluster.sh) with
 # the plugin enabled, the schema applied, sexec.conf written and sexecd running.
 #
-# Usage: tests/stack.sh up|down|status|sexecd-start|sexecd-stop
+# Usage: tests/stack.sh up|down|status|sexecd-start|sexecd-stop|sexecd-kill
 # Environment: PREFIX (where sexec is installed, default /usr/local), plus
 # everything tests/cluster.sh reads.
 set -euo pipefail
@@ -62,6 +62,12 @@ sexecd_stop() {
 	log "sexecd stopped"
 }
 
+# Stopped for good: its pinned programs and maps go too.
+sexecd_detach() {
+	sexecd_stop
+	"$PREFIX/sbin/sexecd" -c "$CONF" --detach >/dev/null 2>&1 || true
+}
+
 write_conf() {
 	mkdir -p "$(dirname "$CONF")"
 	cat > "$CONF.tmp" <<CONF
@@ -85,12 +91,18 @@ cmd_up() {
 
 case "${1:-}" in
 up) cmd_up ;;
-down) sexecd_stop; "$HERE/cluster.sh" down ;;
+down) sexecd_detach; "$HERE/cluster.sh" down ;;
 status)
 	if pid=$(sexecd_pid); then echo "sexecd     running (pid $pid)"; else echo "sexecd     stopped"; fi
 	"$HERE/cluster.sh" status
 	;;
 sexecd-start) sexecd_start ;;
 sexecd-stop) sexecd_stop ;;
-*) echo "Usage: $0 up|down|status|sexecd-start|sexecd-stop" >&2; exit 2 ;;
+sexecd-kill)
+	# A crash: SIGKILL, pins left behind (for the restart tests).
+	pid=$(sexecd_pid) && kill -KILL "$pid" && while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+	rm -f "$SEXECD_PID"
+	log "sexecd killed"
+	;;
+*) echo "Usage: $0 up|down|status|sexecd-start|sexecd-stop|sexecd-kill" >&2; exit 2 ;;
 esac

@@ -13,17 +13,24 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Set by the loader before load. */
 const volatile __u32 argv_max = SEXEC_ARGV_MAX;
+/* This object's generation: it acts only while control[0] names it, so a
+ * restarted collector can attach its programs first and then take over from
+ * the previous ones in one map write, with no gap and no double counting. */
+const volatile __u64 my_gen = 1;
 
+/* Pinned maps outlive the collector, so tracking survives its restart. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536); /* resized by the loader */
 	__type(key, __u32);
 	__type(value, struct sexec_track);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tracked SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* resized by the loader */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } events SEC(".maps");
 
 struct {
@@ -31,7 +38,25 @@ struct {
 	__uint(max_entries, SEXEC_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } stats SEC(".maps");
+
+/* Events lost per registration (cookie), so losses land on the right job. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} control SEC(".maps");
 
 /* Exec events are larger than the BPF stack: build them here. */
 struct {
@@ -47,6 +72,26 @@ static __always_inline void stat_inc(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline int gen_active(void)
+{
+	__u32 zero = 0;
+	__u64 *gen = bpf_map_lookup_elem(&control, &zero);
+
+	return gen && *gen == my_gen;
+}
+
+/* A record of this registration could not be sent: count it against it. */
+static __always_inline void lost_inc(__u64 cookie, __u32 why)
+{
+	__u64 one = 1, *v = bpf_map_lookup_elem(&lost, &cookie);
+
+	stat_inc(why);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else if (bpf_map_update_elem(&lost, &cookie, &one, BPF_NOEXIST))
+		stat_inc(SEXEC_STAT_LOST_UNATTRIBUTED);
 }
 
 static __always_inline void hdr_fill(struct sexec_ev_hdr *h, __u32 type, __u32 tgid, __u64 cookie)
@@ -72,7 +117,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	struct sexec_ev_fork *e;
 
 	pt = bpf_map_lookup_elem(&tracked, &ptgid);
-	if (!pt)
+	if (!pt || !gen_active())
 		return 0;
 	if (ctgid == ptgid) { /* a new thread of a tracked process */
 		__sync_fetch_and_add(&pt->threads, 1);
@@ -83,12 +128,13 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	nt.ppid = ptgid;
 	nt.threads = 1;
 	if (bpf_map_update_elem(&tracked, &ctgid, &nt, BPF_ANY)) {
-		stat_inc(SEXEC_STAT_MAP_FULL);
+		/* The child escapes tracking: its record will be missing. */
+		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
 		return 0;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_inc(SEXEC_STAT_RB_FULL);
+		lost_inc(nt.cookie, SEXEC_STAT_RB_FULL);
 		return 0;
 	}
 	hdr_fill(&e->hdr, SEXEC_EV_FORK, ctgid, nt.cookie);
@@ -110,7 +156,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	__u64 len, size;
 
 	t = bpf_map_lookup_elem(&tracked, &tgid);
-	if (!t)
+	if (!t || !gen_active())
 		return 0;
 	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
@@ -136,7 +182,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&events, e, size, 0)) {
-		stat_inc(SEXEC_STAT_RB_FULL);
+		lost_inc(t->cookie, SEXEC_STAT_RB_FULL);
 		return 0;
 	}
 	stat_inc(SEXEC_STAT_EVENTS);
@@ -154,7 +200,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 	__u64 rss;
 
 	t = bpf_map_lookup_elem(&tracked, &tgid);
-	if (!t)
+	if (!t || !gen_active())
 		return 0;
 	/* Each thread adds its own totals as it goes, so threads that end
 	 * before the leader (or a leader that ends first) are all counted. */
@@ -180,7 +226,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_inc(SEXEC_STAT_RB_FULL);
+		lost_inc(t->cookie, SEXEC_STAT_RB_FULL);
 		bpf_map_delete_elem(&tracked, &tgid);
 		return 0;
 	}

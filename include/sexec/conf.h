@@ -23,6 +23,9 @@ struct sexec_conf {
 	uint32_t flush_ms;     /* flush_interval_ms = (default 1000) */
 	uint32_t batch_rows;   /* batch_rows = rows per COPY batch (default 5000) */
 	uint32_t queue_max;    /* queue_max = rows held in memory while the DB is away (default 1000000) */
+	char state_dir[108];   /* state_dir = registrations survive a restart here (default /run/sexec) */
+	char bpf_dir[108];     /* bpf_dir = pinned maps and links (default /sys/fs/bpf/sexec) */
+	char spool_dir[108];   /* spool_dir = journal of records not yet in the DB (default /var/spool/sexec) */
 };
 
 /* Fill defaults, then read path (NULL = SEXEC_CONF_DEFAULT). A missing file is

@@ -84,6 +84,7 @@ enum sexec_stat {
 	SEXEC_STAT_EVENTS = 0,     /* events emitted */
 	SEXEC_STAT_RB_FULL = 1,    /* ring buffer reservations that failed */
 	SEXEC_STAT_MAP_FULL = 2,   /* tracked-map inserts that failed */
+	SEXEC_STAT_LOST_UNATTRIBUTED = 3, /* losses whose cookie could not be counted */
 	SEXEC_STAT_MAX = 8,
 };
 

@@ -59,6 +59,7 @@ enum sexec_tag {
 	SEXEC_T_TEXT = 22,         /* str: error text or stats */
 	SEXEC_T_NNODES = 23,       /* u32 */
 	SEXEC_T_NTASKS = 24,       /* u32, tasks of the step on all nodes */
+	SEXEC_T_TIME_US = 25,      /* u64, Unix µs (collector state file) */
 	SEXEC_T_MAX
 };
 
@@ -73,6 +74,7 @@ struct sexec_msg {
 	struct sexec_task_info task;
 	int32_t status;
 	uint64_t cookie;
+	uint64_t time_us;
 	char text[SEXEC_STR_MAX + 1];
 };
 

@@ -37,7 +37,10 @@ if alive; then pass "sexecd still serves after bad input"; else fail "sexecd sti
 "$BIN/sexec-run-tracked" -s "$SOCKET" -c sexectest -n sockettest -j 990003 -- \
 	/bin/bash -c 'for i in 1 2 3 4 5; do /bin/true; done'
 check_eq "tracking works after bad input" 0 $?
-wait_for 10 test "$(db "SELECT count(*) FROM sexec.process WHERE job_id = 990003 AND exe = '/bin/true'")" = 5
+five_recorded() {
+	[ "$(db "SELECT count(*) FROM sexec.process WHERE job_id = 990003 AND exe = '/bin/true'")" = 5 ]
+}
+wait_for 10 five_recorded
 check_eq "5 /bin/true recorded after bad input" 5 \
 	"$(db "SELECT count(*) FROM sexec.process WHERE job_id = 990003 AND exe = '/bin/true'")"
 db "DELETE FROM sexec.process WHERE job_id BETWEEN 990000 AND 990999;
