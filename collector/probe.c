@@ -14,6 +14,7 @@
 #include <linux/magic.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "sexec/event.h"
@@ -29,6 +30,7 @@ struct probe {
 	const char *mode;
 	int ncpus;
 	int restored;
+	int group_dead; /* sched_process_exit passes group_dead */
 	uint64_t gen;
 	char dir[108];
 };
@@ -146,6 +148,29 @@ static uint32_t probe_pow2(uint32_t v)
 	return r;
 }
 
+/* Does sched_process_exit pass group_dead on this kernel? Read the
+ * tracepoint's prototype from the kernel's BTF (a CO-RE feature check). */
+static int probe_exit_has_group_dead(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, ret = 0;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t)
+		t = btf__type_by_id(btf, t->type); /* pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type); /* function prototype */
+	/* (void *ctx, struct task_struct *p, bool group_dead) */
+	if (t && btf_is_func_proto(t) && btf_vlen(t) >= 3)
+		ret = 1;
+	btf__free(btf);
+	return ret;
+}
+
 /* Open, size and load with one family of programs enabled. */
 static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_btf)
 {
@@ -162,7 +187,8 @@ static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_bt
 	bpf_map__set_max_entries(s->maps.events, probe_pow2(conf->ring_kb * 1024u));
 	bpf_program__set_autoload(s->progs.btf_fork, use_btf);
 	bpf_program__set_autoload(s->progs.btf_exec, use_btf);
-	bpf_program__set_autoload(s->progs.btf_exit, use_btf);
+	bpf_program__set_autoload(s->progs.btf_exit, use_btf && !p->group_dead);
+	bpf_program__set_autoload(s->progs.btf_exit_gd, use_btf && p->group_dead);
 	bpf_program__set_autoload(s->progs.raw_fork, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exec, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exit, !use_btf);
@@ -187,10 +213,15 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 	uint32_t zero = 0;
 	int err;
 
-	err = probe_load(p, conf, 1);
-	if (err) {
-		log_warn("probe: tp_btf programs did not load (%s); trying raw_tp", strerror(-err));
+	if (strcmp(conf->bpf_attach, "raw_tp") == 0) {
 		err = probe_load(p, conf, 0);
+	} else {
+		err = probe_load(p, conf, 1);
+		if (err && strcmp(conf->bpf_attach, "auto") == 0) {
+			log_warn("probe: tp_btf programs did not load (%s); trying raw_tp",
+				 strerror(-err));
+			err = probe_load(p, conf, 0);
+		}
 	}
 	if (err)
 		return err;
@@ -200,7 +231,7 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 		if (!bpf_program__autoload(prog))
 			continue;
 #define LINK_OF(name) if (prog == p->skel->progs.name) link = &p->skel->links.name
-		LINK_OF(btf_fork); LINK_OF(btf_exec); LINK_OF(btf_exit);
+		LINK_OF(btf_fork); LINK_OF(btf_exec); LINK_OF(btf_exit); LINK_OF(btf_exit_gd);
 		LINK_OF(raw_fork); LINK_OF(raw_exec); LINK_OF(raw_exit);
 #undef LINK_OF
 		if (!link || !*link)
@@ -229,6 +260,7 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 	p->fn = fn;
 	p->arg = arg;
 	p->ncpus = libbpf_num_possible_cpus();
+	p->group_dead = probe_exit_has_group_dead();
 	snprintf(p->dir, sizeof(p->dir), "%s", conf->bpf_dir);
 	libbpf_set_print(probe_libbpf_log);
 	err = probe_bpffs(p->dir);
@@ -263,8 +295,9 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 		destroy_probe(p);
 		return err;
 	}
-	log_info("probe: lifecycle programs attached (%s, generation %llu%s)", p->mode,
-		 (unsigned long long)p->gen, p->restored ? ", took over pinned maps" : "");
+	log_info("probe: lifecycle programs attached (%s%s, generation %llu%s)", p->mode,
+		 p->group_dead ? ", exit with group_dead" : "", (unsigned long long)p->gen,
+		 p->restored ? ", took over pinned maps" : "");
 	*out = p;
 	return 0;
 }

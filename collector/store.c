@@ -74,7 +74,7 @@ static const char store_copy_sql[] =
 	"COPY stage_process (cluster, job_id, step, node, pid, start_time, task_id, ppid, end_time,"
 	" user_name, exe, argv, argv_truncated, tool, cpu_user_us, cpu_sys_us, exit_code, signal,"
 	" core_dumped, threads, rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw,"
-	" vol_ctxsw, invol_ctxsw, minflt, majflt) FROM STDIN";
+	" vol_ctxsw, invol_ctxsw, minflt, majflt, uid, cwd, cpu_total_us) FROM STDIN";
 
 struct store_op {
 	struct store_op *next;
@@ -490,7 +490,12 @@ void store_put_process(struct store *s, const struct proc_rec *p)
 		p->write_bytes, p->rchar, p->wchar);
 	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64, p->syscr, p->syscw,
 		p->vol_ctxsw, p->invol_ctxsw);
-	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64 "\n", p->minflt, p->majflt);
+	buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64 "\t%u\t", p->minflt, p->majflt, p->uid);
+	if (p->cwd)
+		buf_copy_str(&b, p->cwd);
+	else
+		buf_put(&b, "\\N", 2);
+	buf_fmt(&b, "\t%" PRIu64 "\n", p->total_us);
 	if (b.err) {
 		free(b.p);
 		free(op);

@@ -23,7 +23,9 @@ struct proc_rec {
 	uint32_t argv_len;
 	int argv_trunc;
 	const char *tool;
-	uint64_t user_us, sys_us;
+	const char *cwd; /* NULL when unknown */
+	uint32_t uid;
+	uint64_t user_us, sys_us, total_us;
 	uint32_t status; /* wait status */
 	uint32_t threads;
 	uint64_t rss_peak_kb;

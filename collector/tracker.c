@@ -27,9 +27,10 @@ struct tstep {
 	uint64_t nprocs;        /* records written */
 	uint64_t lost_base;     /* unattributed node losses when the step began */
 	uint64_t lost;          /* events lost for this step's registrations */
-	int ended, finalized, restored;
+	int ended, finalized;
 	uint64_t end_us;
 	time_t deadline;
+	time_t idle_since; /* when its last process exited, if the step has not ended */
 	struct treg *regs;
 };
 
@@ -45,6 +46,7 @@ struct tproc {
 	uint64_t cookie;
 	uint32_t ppid;
 	char *exe;
+	char *cwd;
 	char *argv;
 	uint32_t argv_len;
 	int argv_trunc;
@@ -200,6 +202,7 @@ static void tproc_free(struct tproc *p)
 	if (!p)
 		return;
 	free(p->exe);
+	free(p->cwd);
 	free(p->argv);
 	free(p);
 }
@@ -428,6 +431,12 @@ static void tracker_proc_from_procfs(struct tproc *p, uint32_t pid)
 		buf[n] = '\0';
 		p->exe = strdup(buf);
 	}
+	snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		p->cwd = strdup(buf);
+	}
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -485,7 +494,6 @@ int tracker_restore(struct tracker *t, int restored)
 		s = tracker_get_step(t, &m->step, m->time_us, 0);
 		if (!s)
 			break;
-		s->restored = 1;
 		if (m->type == SEXEC_MSG_TASK_BEGIN && !htab_get(t->regs, m->cookie)) {
 			if (tracker_new_reg(t, s, &m->task, m->cookie))
 				regs++;
@@ -556,12 +564,15 @@ static void tick_cb(uint64_t key, void *val, void *arg)
 	(void)key;
 	if (s->ended && !s->finalized && s->deadline <= c->now && c->n < 64)
 		c->due[c->n++] = s;
-	/* A step restored after a restart whose end message was missed
-	 * while the collector was down: closed once its processes are gone. */
-	if (s->restored && !s->ended && s->live == 0) {
-		if (!s->deadline)
-			s->deadline = c->now + TRACKER_STEP_GRACE_S;
-		else if (s->deadline <= c->now && c->n < 64)
+	/* Every process of the step is gone but its end never came (missed
+	 * while the collector was down, or a registration without a plugin):
+	 * close it after the grace period rather than keep it forever. */
+	if (!s->ended && !s->finalized) {
+		if (s->live)
+			s->idle_since = 0;
+		else if (!s->idle_since)
+			s->idle_since = c->now;
+		else if (s->idle_since + TRACKER_STEP_GRACE_S <= c->now && c->n < 64)
 			c->due[c->n++] = s;
 	}
 }
@@ -589,6 +600,8 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 	/* Until it execs, a child runs its parent's program. */
 	if (parent && parent->exe)
 		p->exe = strdup(parent->exe);
+	if (parent && parent->cwd)
+		p->cwd = strdup(parent->cwd);
 	if (parent && parent->argv_len) {
 		p->argv = tracker_dup_bytes(parent->argv, parent->argv_len);
 		p->argv_len = p->argv ? parent->argv_len : 0;
@@ -612,6 +625,35 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 		tproc_free(p);
 }
 
+/* Join the innermost-first components BPF sent into "/a/b/c". */
+static char *tracker_cwd_path(const struct sexec_ev_exec *e)
+{
+	const char *parts[SEXEC_CWD_DEPTH];
+	uint32_t off = 0, len = e->cwd_len < SEXEC_CWD_MAX ? e->cwd_len : SEXEC_CWD_MAX;
+	size_t total = 2;
+	int n = 0, i;
+	char *path, *w;
+
+	while (off < len && n < SEXEC_CWD_DEPTH) {
+		size_t l = strnlen(e->cwd + off, len - off);
+
+		parts[n++] = e->cwd + off;
+		total += l + 1;
+		off += (uint32_t)l + 1;
+	}
+	path = malloc(total + 4);
+	if (!path)
+		return NULL;
+	w = path;
+	if (e->cwd_trunc)
+		w += sprintf(w, "...");
+	for (i = n - 1; i >= 0; i--)
+		w += sprintf(w, "/%.*s", (int)strnlen(parts[i], 255), parts[i]);
+	if (w == path)
+		strcpy(w, "/");
+	return path;
+}
+
 static void tracker_on_exec(struct tracker *t, const struct sexec_ev_exec *e, size_t len)
 {
 	struct tproc *p = htab_get(t->procs, e->hdr.tgid);
@@ -623,6 +665,8 @@ static void tracker_on_exec(struct tracker *t, const struct sexec_ev_exec *e, si
 		alen = len - offsetof(struct sexec_ev_exec, argv);
 	free(p->exe);
 	free(p->argv);
+	free(p->cwd);
+	p->cwd = tracker_cwd_path(e);
 	p->exe = strndup(e->filename, sizeof(e->filename));
 	p->argv = tracker_dup_bytes(e->argv, alen);
 	p->argv_len = p->argv ? (uint32_t)alen : 0;
@@ -666,6 +710,9 @@ static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
 	rec.argv = p ? p->argv : NULL;
 	rec.argv_len = p ? p->argv_len : 0;
 	rec.argv_trunc = p ? p->argv_trunc : 0;
+	rec.cwd = p ? p->cwd : NULL;
+	rec.uid = e->uid;
+	rec.total_us = rt / 1000;
 	tool_name(rec.exe, rec.argv ? rec.argv : "", rec.argv_len, tool, sizeof(tool));
 	rec.tool = tool;
 	rec.user_us = user_ns / 1000;

@@ -34,6 +34,7 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY("state_dir", state_dir),
 	STR_KEY("bpf_dir", bpf_dir),
 	STR_KEY("spool_dir", spool_dir),
+	STR_KEY("bpf_attach", bpf_attach),
 	U32_KEY("argv_max", argv_max, 64, 4096),
 	U32_KEY("ring_buffer_kb", ring_kb, 64, 1024 * 1024),
 	U32_KEY("max_tracked", max_tracked, 1024, 4 * 1024 * 1024),
@@ -50,6 +51,7 @@ void conf_defaults(struct sexec_conf *c)
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/sexec");
 	snprintf(c->bpf_dir, sizeof(c->bpf_dir), "/sys/fs/bpf/sexec");
 	snprintf(c->spool_dir, sizeof(c->spool_dir), "/var/spool/sexec");
+	snprintf(c->bpf_attach, sizeof(c->bpf_attach), "auto");
 	c->argv_max = 4096;
 	c->ring_kb = 4096;
 	c->max_tracked = 65536;
@@ -64,6 +66,18 @@ void conf_defaults(struct sexec_conf *c)
 		if (dot)
 			*dot = '\0';
 	}
+}
+
+/* Values with a fixed set of choices. */
+static int conf_check(const struct sexec_conf *c, char *err, size_t errlen)
+{
+	if (strcmp(c->bpf_attach, "auto") && strcmp(c->bpf_attach, "tp_btf") &&
+	    strcmp(c->bpf_attach, "raw_tp")) {
+		snprintf(err, errlen, "'bpf_attach' must be auto, tp_btf or raw_tp, not '%s'",
+			 c->bpf_attach);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int conf_set(struct sexec_conf *c, const char *key, const char *value, char *err, size_t errlen)
@@ -83,6 +97,7 @@ int conf_set(struct sexec_conf *c, const char *key, const char *value, char *err
 				return -ENAMETOOLONG;
 			}
 			memcpy(field, value, strlen(value) + 1);
+			return conf_check(c, err, errlen);
 		} else {
 			char *end;
 			unsigned long long v;
@@ -102,6 +117,8 @@ int conf_set(struct sexec_conf *c, const char *key, const char *value, char *err
 	snprintf(err, errlen, "unknown key '%s'", key);
 	return -ENOENT;
 }
+
+
 
 static char *conf_trim(char *s)
 {

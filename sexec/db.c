@@ -390,14 +390,16 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		"'hex') FROM unnest(argv) WITH ORDINALITY AS u(a, i) ORDER BY i), ','), "
 		"argv_truncated, tool, " DB_ISO("start_time") ", " DB_ISO("end_time") ", "
 		"cpu_user_us, cpu_sys_us, exit_code, signal, core_dumped, "
-		"extract(epoch FROM end_time - start_time) "
+		"extract(epoch FROM end_time - start_time), "
+		"rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw, "
+		"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, cwd "
 		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
 		"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
 	const char *params[3];
 	struct rep_proc *p = NULL;
 	char id[16];
 	PGresult *res = NULL;
-	int oom = 0, ret, i, rows = 0;
+	int oom = 0, ret, i, k, rows = 0;
 
 	snprintf(id, sizeof(id), "%u", job_id);
 	params[0] = cluster;
@@ -433,6 +435,11 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		q->signal = (int)db_int(res, i, 14, 0);
 		q->core_dumped = db_bool(res, i, 15);
 		q->wall_s = PQgetisnull(res, i, 16) ? 0 : strtod(PQgetvalue(res, i, 16), NULL);
+		for (k = 0; k < REP_PROC_NCOUNTERS; k++)
+			q->counters[k] = db_int(res, i, 17 + k, -1);
+		q->cwd = PQgetisnull(res, i, 17 + REP_PROC_NCOUNTERS)
+				 ? NULL
+				 : db_str(res, i, 17 + REP_PROC_NCOUNTERS, &oom);
 		if (ret == -EINVAL) {
 			snprintf(err, errlen, "unexpected argv encoding from the database");
 			ret = -EIO;

@@ -394,6 +394,15 @@ static void render_json_processes(const struct report *r, struct json *j)
 		json_int(j, p->signal);
 		json_key(j, "core_dumped");
 		json_bool(j, p->core_dumped);
+		for (k = 0; k < REP_PROC_NCOUNTERS; k++) {
+			json_key(j, rep_proc_counter_names[k]);
+			json_int_or_null(j, p->counters[k]);
+		}
+		json_key(j, "cwd");
+		if (p->cwd)
+			json_string(j, p->cwd);
+		else
+			json_null(j);
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -13,6 +13,11 @@
 
 #include "report.h"
 
+const char *const rep_proc_counter_names[REP_PROC_NCOUNTERS] = {
+	"rss_peak_kb", "read_bytes", "write_bytes", "rchar", "wchar", "syscr",
+	"syscw", "vol_ctxsw", "invol_ctxsw", "minflt", "majflt", "threads",
+};
+
 int report_add_warning(struct report *r, const char *fmt, ...)
 {
 	char **w;
@@ -156,6 +161,7 @@ void rep_proc_free(struct rep_proc *p)
 	free(p->node);
 	free(p->exe);
 	free(p->tool);
+	free(p->cwd);
 	free(p->start);
 	free(p->end);
 }

@@ -47,6 +47,10 @@ struct db_step_node {
 };
 
 /* One observed process (sexec.process). */
+#define REP_PROC_NCOUNTERS 12
+/* JSON keys (and database columns) of rep_proc.counters. */
+extern const char *const rep_proc_counter_names[REP_PROC_NCOUNTERS];
+
 struct rep_proc {
 	char step[SEXEC_STEP_NAME_MAX];
 	int64_t pid, ppid, task; /* ppid and task -1 when NULL */
@@ -59,6 +63,10 @@ struct rep_proc {
 	double wall_s;
 	int has_exit_code; /* exit_code is NULL in the DB when killed by a signal */
 	int exit_code, signal, core_dumped;
+	/* Kernel accounting at exit, in the order of rep_proc_counter_names;
+	 * -1 when the database has NULL. */
+	int64_t counters[REP_PROC_NCOUNTERS];
+	char *cwd; /* may be NULL */
 };
 
 /* One step of the report: the database's nodes merged, next to sacct's line for it. */

@@ -146,6 +146,47 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	return 0;
 }
 
+/* The working directory, innermost component first, crossing mount points
+ * up to the root; bounded so the verifier can prove it terminates. */
+static __always_inline void read_cwd(struct task_struct *p, struct sexec_ev_exec *e)
+{
+	struct dentry *d = BPF_CORE_READ(p, fs, pwd.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(p, fs, pwd.mnt);
+	struct mount *m = (void *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+	__u32 off = 0;
+	int i;
+
+	e->cwd_trunc = 1;
+	for (i = 0; i < SEXEC_CWD_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		long n;
+
+		if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
+			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+
+			if (mp == m) {
+				e->cwd_trunc = 0;
+				break;
+			}
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = mp;
+			continue;
+		}
+		if (parent == d) {
+			e->cwd_trunc = 0;
+			break;
+		}
+		if (off > SEXEC_CWD_MAX - 256)
+			break;
+		n = bpf_probe_read_kernel_str(&e->cwd[off], 256, BPF_CORE_READ(d, d_name.name));
+		if (n <= 0)
+			break;
+		off += n;
+		d = parent;
+	}
+	e->cwd_len = off;
+}
+
 static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 				       struct linux_binprm *bprm)
 {
@@ -166,6 +207,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	e->pad = 0;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	read_cwd(p, e);
 	start = BPF_CORE_READ(p, mm, arg_start);
 	end = BPF_CORE_READ(p, mm, arg_end);
 	len = end > start ? end - start : 0;
@@ -189,7 +231,9 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	return 0;
 }
 
-static __always_inline int handle_exit(struct task_struct *p)
+/* group_dead: 1 or 0 when the tracepoint says whether this was the last
+ * thread, -1 on kernels whose tracepoint does not pass it. */
+static __always_inline int handle_exit(struct task_struct *p, int group_dead)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	struct sexec_track *t;
@@ -219,9 +263,10 @@ static __always_inline int handle_exit(struct task_struct *p)
 	__sync_fetch_and_add(&t->write_bytes, BPF_CORE_READ(p, ioac.write_bytes));
 	__sync_fetch_and_add(&t->cancelled_write_bytes, BPF_CORE_READ(p, ioac.cancelled_write_bytes));
 
-	/* do_exit() has already dropped this thread from signal->live. */
+	/* do_exit() has already dropped this thread from signal->live, which
+	 * tells the same on kernels that do not pass group_dead. */
 	sig = BPF_CORE_READ(p, signal);
-	if (BPF_CORE_READ(sig, live.counter) != 0)
+	if (group_dead == 0 || (group_dead < 0 && BPF_CORE_READ(sig, live.counter) != 0))
 		return 0;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -239,7 +284,7 @@ static __always_inline int handle_exit(struct task_struct *p)
 		e->exit_code = BPF_CORE_READ(leader, exit_code);
 	e->start_ns = task_start_ns(leader);
 	e->threads = t->threads;
-	e->pad = 0;
+	e->uid = BPF_CORE_READ(p, cred, uid.val);
 	e->rtime_ns = t->rtime_ns;
 	e->utime_ns = t->utime_ns;
 	e->stime_ns = t->stime_ns;
@@ -282,12 +327,18 @@ int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	return handle_exec(p, old_pid, bprm);
 }
 
-/* Newer kernels pass a second argument, group_dead; signal->live tells the
- * same on every kernel, so one program serves both forms. */
+/* Kernels since 6.16 pass group_dead (and fire before exit_mm); the loader
+ * checks the tracepoint's BTF and enables the matching variant. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(btf_exit, struct task_struct *p)
 {
-	return handle_exit(p);
+	return handle_exit(p, -1);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit_gd, struct task_struct *p, bool group_dead)
+{
+	return handle_exit(p, group_dead);
 }
 
 SEC("raw_tp/sched_process_fork")
@@ -305,5 +356,5 @@ int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(raw_exit, struct task_struct *p)
 {
-	return handle_exit(p);
+	return handle_exit(p, -1);
 }

@@ -25,6 +25,7 @@ struct sexec_conf {
 	uint32_t queue_max;    /* queue_max = rows held in memory while the DB is away (default 1000000) */
 	char state_dir[108];   /* state_dir = registrations survive a restart here (default /run/sexec) */
 	char bpf_dir[108];     /* bpf_dir = pinned maps and links (default /sys/fs/bpf/sexec) */
+	char bpf_attach[16];   /* bpf_attach = auto|tp_btf|raw_tp (default auto: tp_btf, else raw_tp) */
 	char spool_dir[108];   /* spool_dir = journal of records not yet in the DB (default /var/spool/sexec) */
 };
 

@@ -8,12 +8,16 @@
 #include <linux/types.h>
 #endif
 
-#define SEXEC_EVENT_ABI 1
+#define SEXEC_EVENT_ABI 2
 
 #define SEXEC_COMM_LEN 16
 #define SEXEC_PATH_MAX 256
 /* Upper bound on the argv bytes copied at exec; the collector may ask for less. */
 #define SEXEC_ARGV_MAX 4096
+/* The working directory is sent as path components from the innermost out,
+ * each NUL-terminated, in at most this many bytes. */
+#define SEXEC_CWD_MAX 1024
+#define SEXEC_CWD_DEPTH 24
 
 enum sexec_event_type {
 	SEXEC_EV_FORK = 1, /* a tracked process created a new process */
@@ -58,8 +62,11 @@ struct sexec_ev_exec {
 	__u32 argv_len;   /* bytes of argv[] copied (NUL separated) */
 	__u32 argv_trunc; /* 1 when argv was longer than the bound */
 	__u32 pad;
+	__u32 cwd_len;    /* bytes of cwd[] used */
+	__u32 cwd_trunc;  /* 1 when the path was deeper or longer than the bounds */
 	char comm[SEXEC_COMM_LEN];
 	char filename[SEXEC_PATH_MAX];
+	char cwd[SEXEC_CWD_MAX];
 	char argv[SEXEC_ARGV_MAX]; /* only argv_len bytes are sent */
 };
 
@@ -69,7 +76,7 @@ struct sexec_ev_exit {
 	__u32 exit_code;  /* wait status: code << 8 | signal | 0x80 core */
 	__u64 start_ns;
 	__u32 threads;
-	__u32 pad;
+	__u32 uid;        /* real uid of the last thread */
 	__u64 rtime_ns, utime_ns, stime_ns;
 	__u64 maxrss_pages; /* peak RSS in pages, as getrusage keeps it */
 	__u64 minflt, majflt;
