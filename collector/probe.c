@@ -296,7 +296,8 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 		return err;
 	}
 	log_info("probe: lifecycle programs attached (%s%s, generation %llu%s)", p->mode,
-		 p->group_dead ? ", exit with group_dead" : "", (unsigned long long)p->gen,
+		 p->group_dead && strcmp(p->mode, "tp_btf") == 0 ? ", exit with group_dead" : "",
+		 (unsigned long long)p->gen,
 		 p->restored ? ", took over pinned maps" : "");
 	*out = p;
 	return 0;

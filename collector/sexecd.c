@@ -165,8 +165,6 @@ static int sexecd_setup(struct sexecd *d)
 	d->store = create_store(&d->conf);
 	if (!d->store)
 		return -ENOMEM;
-	if (topology_describe(&node, d->conf.cluster, d->conf.node) == 0)
-		store_put_node(d->store, &node);
 	d->tracker = create_tracker(d->store, &d->conf);
 	if (!d->tracker)
 		return -ENOMEM;
@@ -194,6 +192,9 @@ static int sexecd_setup(struct sexecd *d)
 	ev.data.fd = d->timerfd;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->timerfd, &ev))
 		return -errno;
+	/* Last: hwloc takes a while, and tracking should resume first. */
+	if (topology_describe(&node, d->conf.cluster, d->conf.node) == 0)
+		store_put_node(d->store, &node);
 	return 0;
 }
 

@@ -12,8 +12,8 @@ cat > "$WORK/restart.sh" <<JOB
 #!/bin/bash
 #SBATCH -n 1
 #SBATCH -o $WORK/restart-%j.out
-/bin/sleep 4 &
-for i in \$(seq 150); do /bin/true; /bin/sleep 0.02; done
+/bin/sleep 8 &
+for i in \$(seq 300); do /bin/true; /bin/sleep 0.02; done
 wait
 JOB
 chmod 755 "$WORK/restart.sh"
@@ -27,7 +27,7 @@ check_eq "job still running when sexecd is killed" RUNNING "$(squeue -h -j "$jid
 sleep 1.5 # processes start and exit while no collector runs
 "$STACK" sexecd-start
 restored=$(grep "state: restored" /var/lib/sexec-cluster/log/sexecd.log | tail -n 1)
-if grep -q "restored 1 registrations" <<<"$restored"; then
+if grep -Eq "restored [1-9][0-9]* registrations and [1-9][0-9]* live processes" <<<"$restored"; then
 	pass "restarted sexecd took over the job's registration"
 else
 	fail "restarted sexecd took over the job's registration" "$restored"
@@ -35,9 +35,9 @@ fi
 wait_for 60 sacct_done "$jid"
 check_eq "job survives the collector's crash" COMPLETED "$(sacct_field "$jid" State)"
 wait_for 30 steps_closed "$jid" || fail "steps closed after the restart"
-check_eq "all 150 /bin/true recorded across the restart" 150 \
+check_eq "all 300 /bin/true recorded across the restart" 300 \
 	"$(db "SELECT count(*) FROM sexec.process WHERE job_id = $jid AND exe = '/bin/true'")"
-check_eq "all 151 sleeps recorded across the restart" 151 \
+check_eq "all 301 sleeps recorded across the restart" 301 \
 	"$(db "SELECT count(*) FROM sexec.process WHERE job_id = $jid AND tool = 'sleep'")"
 check_eq "no process recorded twice" 0 \
 	"$(db "SELECT count(*) FROM (SELECT pid, start_time FROM sexec.process WHERE job_id = $jid
