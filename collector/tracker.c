@@ -537,6 +537,7 @@ int tracker_end_task(struct tracker *t, const struct sexec_msg *m)
 int tracker_end_step(struct tracker *t, const struct sexec_msg *m)
 {
 	struct tstep *s = htab_get(t->steps, step_key(m->step.job_id, m->step.step_id));
+	struct treg *r;
 
 	if (!s)
 		return -ENOENT;
@@ -544,7 +545,11 @@ int tracker_end_step(struct tracker *t, const struct sexec_msg *m)
 	s->end_us = tracker_now_us();
 	s->deadline = time(NULL) + TRACKER_STEP_GRACE_S;
 	tracker_state_append(t, SEXEC_MSG_STEP_END, &s->info, NULL, 0, s->end_us);
-	if (s->live == 0)
+	/* Lost exit events leave processes counted as live forever: with
+	 * losses on the books there is nothing to wait for. */
+	for (r = s->regs; r && t->probe; r = r->next)
+		s->lost += probe_take_lost(t->probe, r->cookie);
+	if (s->live == 0 || s->lost)
 		tracker_finalize_step(t, s);
 	return 0;
 }

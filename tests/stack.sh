@@ -85,6 +85,8 @@ cmd_up() {
 	SEXEC_PLUGSTACK_LINE="optional $PREFIX/lib/slurm/sexec.so" "$HERE/cluster.sh" up
 	runuser -u postgres -- "$PREFIX/sbin/sexec-dbadmin" -d "$DSN" migrate >&2
 	runuser -u postgres -- "$PREFIX/sbin/sexec-dbadmin" -d "$DSN" add-user sexectest sexectest2 >&2
+	# root on this node is the cluster admin: it reads every job.
+	runuser -u postgres -- "$PREFIX/sbin/sexec-dbadmin" -d "$DSN" add-admin root >&2
 	write_conf
 	sexecd_start
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Test helper: register this process with sexecd as a task of a made-up job,
- * exactly as the SPANK plugin does, then exec the given command. */
+ * exactly as the SPANK plugin does, then exec the given command (or, with -e,
+ * run it as a child and then report the task's and the step's end). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sexec/conf.h"
@@ -13,26 +16,55 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: sexec-run-tracked [-s SOCKET] [-c CLUSTER] [-n NODE] [-u USER] "
+	fprintf(out, "Usage: sexec-run-tracked [-e] [-s SOCKET] [-c CLUSTER] [-n NODE] [-u USER] "
 		     "[-U UID] -j JOBID [-S STEP] [-t TASK] -- COMMAND [ARG]...\n");
+}
+
+/* Send one message and check the collector acknowledged it. */
+static int send_msg(const char *sock, uint16_t type, const struct sexec_step_info *s,
+		    const struct sexec_task_info *t, int have_status, int32_t status)
+{
+	uint8_t req[SEXEC_MSG_MAX], reply[SEXEC_MSG_MAX];
+	struct sexec_msg *m = malloc(sizeof(*m));
+	struct sexec_enc e;
+	const char *why;
+	int n, rc = 0;
+
+	if (!m)
+		return -1;
+	proto_enc_init(&e, req, sizeof(req), type, 1);
+	proto_put_step(&e, s);
+	if (t)
+		proto_put_task(&e, t);
+	if (have_status)
+		proto_put_i32(&e, SEXEC_T_STATUS, status);
+	n = proto_enc_finish(&e);
+	n = client_request(sock, req, (size_t)n, reply, sizeof(reply), 5000);
+	if (n < 0) {
+		fprintf(stderr, "sexec-run-tracked: %s: %s\n", sock, strerror(-n));
+		rc = -1;
+	} else if (proto_decode(reply, (size_t)n, m, &why) || m->type != SEXEC_MSG_ACK) {
+		fprintf(stderr, "sexec-run-tracked: refused: %s\n", m->text);
+		rc = -1;
+	}
+	free(m);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	struct sexec_step_info s = { .array_task_id = SEXEC_NO_VAL, .step_id = SEXEC_STEP_BATCH };
 	struct sexec_task_info t = { .gtask_id = SEXEC_NO_VAL };
-	const char *sock = SEXEC_SOCKET_DEFAULT, *why;
-	uint8_t req[SEXEC_MSG_MAX], reply[SEXEC_MSG_MAX];
-	struct sexec_msg *m = malloc(sizeof(*m));
-	struct sexec_enc e;
-	int opt, n;
+	const char *sock = SEXEC_SOCKET_DEFAULT;
+	int opt, wait_child = 0;
 
 	strcpy(s.cluster, "test");
 	strcpy(s.node, "node");
 	strcpy(s.user, "root");
 	s.alloc_cpus = 1;
-	while ((opt = getopt(argc, argv, "s:c:n:u:U:j:S:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "es:c:n:u:U:j:S:t:h")) != -1) {
 		switch (opt) {
+		case 'e': wait_child = 1; break;
 		case 's': sock = optarg; break;
 		case 'c': snprintf(s.cluster, sizeof(s.cluster), "%s", optarg); break;
 		case 'n': snprintf(s.node, sizeof(s.node), "%s", optarg); break;
@@ -50,25 +82,42 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!s.job_id || optind >= argc || !m) {
+	if (!s.job_id || optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
+	if (wait_child) {
+		/* Like slurmstepd: the task is a child; register it before it execs. */
+		int pfd[2], status = 0;
+		pid_t pid;
+		char go;
+
+		if (pipe(pfd))
+			return 1;
+		pid = fork();
+		if (pid == 0) {
+			close(pfd[1]);
+			if (read(pfd[0], &go, 1) != 1)
+				_exit(126);
+			execvp(argv[optind], argv + optind);
+			_exit(127);
+		}
+		close(pfd[0]);
+		t.pid = (uint32_t)pid;
+		if (send_msg(sock, SEXEC_MSG_TASK_BEGIN, &s, &t, 0, 0)) {
+			kill(pid, SIGKILL);
+			return 3;
+		}
+		if (write(pfd[1], "g", 1) != 1)
+			return 1;
+		waitpid(pid, &status, 0);
+		send_msg(sock, SEXEC_MSG_TASK_END, &s, &t, 1, status);
+		send_msg(sock, SEXEC_MSG_STEP_END, &s, NULL, 0, 0);
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
 	t.pid = (uint32_t)getpid();
-	proto_enc_init(&e, req, sizeof(req), SEXEC_MSG_TASK_BEGIN, 1);
-	proto_put_step(&e, &s);
-	proto_put_task(&e, &t);
-	n = proto_enc_finish(&e);
-	n = client_request(sock, req, (size_t)n, reply, sizeof(reply), 5000);
-	if (n < 0) {
-		fprintf(stderr, "sexec-run-tracked: %s: %s\n", sock, strerror(-n));
+	if (send_msg(sock, SEXEC_MSG_TASK_BEGIN, &s, &t, 0, 0))
 		return 3;
-	}
-	if (proto_decode(reply, (size_t)n, m, &why) || m->type != SEXEC_MSG_ACK) {
-		fprintf(stderr, "sexec-run-tracked: registration refused: %s\n", m->text);
-		return 3;
-	}
-	free(m);
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "sexec-run-tracked: %s: %s\n", argv[optind], strerror(errno));
 	return 127;

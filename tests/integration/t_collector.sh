@@ -58,3 +58,44 @@ db "DELETE FROM sexec.process WHERE job_id IN (995001, 995002);
     DELETE FROM sexec.task WHERE job_id IN (995001, 995002);
     DELETE FROM sexec.step WHERE job_id IN (995001, 995002);
     DELETE FROM sexec.job WHERE job_id IN (995001, 995002)" >/dev/null
+
+echo "t_collector: a full ring buffer is counted against the job, never silent"
+LOSS=$WORK/loss
+mkdir -p "$LOSS"
+sexecd -f -c /etc/sexec/sexec.conf -s "$LOSS/sexecd.sock" -o ring_buffer_kb=64 \
+	-o state_dir="$LOSS/state" -o spool_dir="$LOSS/spool" -o bpf_dir=/sys/fs/bpf/sexec-loss-test \
+	>"$LOSS/sexecd.log" 2>&1 &
+losspid=$!
+wait_for 10 test -S "$LOSS/sexecd.sock"
+# The task registers, then the collector is frozen while it runs 400 programs:
+# the 64 KiB ring holds only a few dozen of their events.
+"$BIN/sexec-run-tracked" -e -s "$LOSS/sexecd.sock" -c losstest -n n1 -j 995003 -- \
+	/bin/bash -c 'sleep 1; for ((i = 0; i < 400; i++)); do /bin/true; done; sleep 1' &
+runner=$!
+sleep 0.5
+kill -STOP "$losspid"
+sleep 2.5
+kill -CONT "$losspid"
+wait "$runner"
+loss_closed() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'losstest' AND end_time IS NOT NULL")" = 1 ]; }
+wait_for 20 loss_closed
+recorded=$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'losstest' AND exe = '/bin/true'")
+lost=$(db "SELECT lost_events FROM sexec.step WHERE cluster = 'losstest'")
+if [ "$recorded" -lt 400 ] && [ "$recorded" -gt 0 ]; then pass "some /bin/true recorded, not all ($recorded)"; else
+	fail "some /bin/true recorded, not all" "got $recorded"; fi
+if [ "${lost:-0}" -gt 0 ]; then pass "the step counts its lost events ($lost)"; else
+	fail "the step counts its lost events" "lost_events '$lost'"; fi
+check_eq "the step is marked incomplete" f \
+	"$(db "SELECT complete FROM sexec.step WHERE cluster = 'losstest'")"
+check_eq "sexecd --stats shows the same losses" "$lost" \
+	"$(sexecd -s "$LOSS/sexecd.sock" --stats | awk '/^lost_ringbuf / { print $2 }')"
+out=$(sexec --json 995003 2>/dev/null)
+check_eq "sexec (as an admin) shows the job" 0 $?
+check_eq "sexec reports the step as incomplete" "false $lost" "$(jq -r '.steps[0] | "\(.complete) \(.lost_events)"' <<<"$out")"
+if [ -n "$out" ] && jq -e '.warnings | map(test("lost")) | any' <<<"$out" >/dev/null; then pass "sexec warns about the losses"; else
+	fail "sexec warns about the losses" "$(jq -c .warnings <<<"$out")"; fi
+kill -TERM "$losspid"
+wait "$losspid"
+sexecd -s "$LOSS/sexecd.sock" -o bpf_dir=/sys/fs/bpf/sexec-loss-test --detach >/dev/null
+db "DELETE FROM sexec.process WHERE cluster = 'losstest'; DELETE FROM sexec.task WHERE cluster = 'losstest';
+    DELETE FROM sexec.step WHERE cluster = 'losstest'; DELETE FROM sexec.job WHERE cluster = 'losstest'" >/dev/null
