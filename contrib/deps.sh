@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
 	# build
 	gcc make pkg-config autoconf automake libtool
-	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+	clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev
 	libhwloc-dev libpq-dev libcunit1-dev libslurm-dev
 	# a one-node cluster for tests and the demo
 	munge mariadb-server slurmctld slurmd slurmdbd slurm-client

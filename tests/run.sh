@@ -33,6 +33,9 @@ for t in tests/unit/test_lib tests/unit/test_slurmfmt; do
 	./$t || unit_rc=1
 done
 
+step "fuzz: wire decoder (libFuzzer, 2,000,000 inputs)"
+tests/fuzz/run.sh || unit_rc=1
+
 step "integration: bring up the stack"
 tests/stack.sh up || { echo "stack did not come up" >&2; exit 1; }
 
