@@ -183,12 +183,15 @@ static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_bt
 		return -errno;
 	s->rodata->argv_max = conf->argv_max;
 	s->rodata->my_gen = p->gen;
+	s->rodata->wakeup_bytes = probe_pow2(conf->ring_kb * 1024u) / 8;
 	bpf_map__set_max_entries(s->maps.tracked, conf->max_tracked);
 	bpf_map__set_max_entries(s->maps.events, probe_pow2(conf->ring_kb * 1024u));
 	bpf_program__set_autoload(s->progs.btf_fork, use_btf);
 	bpf_program__set_autoload(s->progs.btf_exec, use_btf);
 	bpf_program__set_autoload(s->progs.btf_exit, use_btf && !p->group_dead);
 	bpf_program__set_autoload(s->progs.btf_exit_gd, use_btf && p->group_dead);
+	bpf_program__set_autoload(s->progs.btf_switch, use_btf);
+	bpf_program__set_autoload(s->progs.raw_switch, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_fork, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exec, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exit, !use_btf);
@@ -233,6 +236,7 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 #define LINK_OF(name) if (prog == p->skel->progs.name) link = &p->skel->links.name
 		LINK_OF(btf_fork); LINK_OF(btf_exec); LINK_OF(btf_exit); LINK_OF(btf_exit_gd);
 		LINK_OF(raw_fork); LINK_OF(raw_exec); LINK_OF(raw_exit);
+		LINK_OF(btf_switch); LINK_OF(raw_switch);
 #undef LINK_OF
 		if (!link || !*link)
 			continue;
@@ -362,7 +366,7 @@ uint64_t probe_take_lost(struct probe *p, uint64_t cookie)
 
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 {
-	struct sexec_track t = { .cookie = cookie, .ppid = ppid, .threads = 1 };
+	struct sexec_track t = { .cookie = cookie, .ppid = ppid, .threads = 1, .alive = 1 };
 
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t, BPF_ANY))
 		return -errno;

@@ -24,6 +24,9 @@
 #include "topology.h"
 #include "tracker.h"
 
+#define SEXECD_DRAIN_MS 100
+#define SEXECD_TICKS_PER_S (1000 / SEXECD_DRAIN_MS)
+
 struct sexecd {
 	struct sexec_conf conf;
 	struct probe *probe;
@@ -32,6 +35,7 @@ struct sexecd {
 	struct server *server;
 	int epfd, sigfd, timerfd;
 	uint64_t started_us;
+	uint64_t ticks;
 };
 
 static void usage(FILE *out)
@@ -147,7 +151,9 @@ static int sexecd_stats_client(const struct sexec_conf *c)
 static int sexecd_setup(struct sexecd *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	/* The ring buffer wakes us only when it fills up; this timer drains it
+	 * otherwise, so records wait at most this long. */
+	struct itimerspec its = { { 0, SEXECD_DRAIN_MS * 1000000L }, { 0, SEXECD_DRAIN_MS * 1000000L } };
 	struct node_rec node;
 	sigset_t mask;
 	int err;
@@ -231,7 +237,8 @@ static int sexecd_run(struct sexecd *d)
 				/* Events of a step's last processes may still be in
 				 * the ring: drain before judging steps finished. */
 				probe_drain(d->probe);
-				tracker_tick(d->tracker);
+				if (++d->ticks % SEXECD_TICKS_PER_S == 0)
+					tracker_tick(d->tracker);
 			} else {
 				/* Registration must see earlier exits first. */
 				probe_drain(d->probe);

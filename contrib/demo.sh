@@ -71,7 +71,7 @@ head -n 80 "$DEMO_DIR/report.txt"
 cat <<DONE
 
 demo: the cluster stays up. Try, as $DEMO_USER (su - $DEMO_USER):
-  sbatch --wrap 'for i in \$(seq 100); do gzip -c /etc/services > /dev/null; done'
+  sbatch --wrap 'for i in \$(seq 100); do gzip -c /etc/passwd > /dev/null; done'
   sacct
   sexec <jobid>            sexec --json --processes <jobid>
 Stop everything with: sudo contrib/demo.sh --down

@@ -42,7 +42,7 @@ tests/stack.sh up || { echo "stack did not come up" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/sexec-it.XXXXXX)
 chmod 755 "$WORK"
 mkdir "$WORK/bin"
-for h in sexec-run-tracked sexec-send sexec-wait4 sexec-burn; do
+for h in sexec-run-tracked sexec-send sexec-wait4 sexec-burn sexec-known-cost; do
 	install -m 755 "tests/integration/.libs/$h" "$WORK/bin/$h" 2>/dev/null ||
 		install -m 755 "tests/integration/$h" "$WORK/bin/$h"
 done

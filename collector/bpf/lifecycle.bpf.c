@@ -17,6 +17,9 @@ const volatile __u32 argv_max = SEXEC_ARGV_MAX;
  * restarted collector can attach its programs first and then take over from
  * the previous ones in one map write, with no gap and no double counting. */
 const volatile __u64 my_gen = 1;
+/* Wake the collector only once this much is queued; it also drains the ring
+ * on a short timer, so a wake-up per event (an interrupt each) is avoided. */
+const volatile __u64 wakeup_bytes = 65536;
 
 /* Pinned maps outlive the collector, so tracking survives its restart. */
 struct {
@@ -94,6 +97,12 @@ static __always_inline void lost_inc(__u64 cookie, __u32 why)
 		stat_inc(SEXEC_STAT_LOST_UNATTRIBUTED);
 }
 
+static __always_inline __u64 rb_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									       : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void hdr_fill(struct sexec_ev_hdr *h, __u32 type, __u32 tgid, __u64 cookie)
 {
 	h->type = type;
@@ -121,12 +130,14 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 		return 0;
 	if (ctgid == ptgid) { /* a new thread of a tracked process */
 		__sync_fetch_and_add(&pt->threads, 1);
+		__sync_fetch_and_add(&pt->alive, 1);
 		return 0;
 	}
 	nt.cookie = pt->cookie;
 	nt.start_ns = task_start_ns(child);
 	nt.ppid = ptgid;
 	nt.threads = 1;
+	nt.alive = 1;
 	if (bpf_map_update_elem(&tracked, &ctgid, &nt, BPF_ANY)) {
 		/* The child escapes tracking: its record will be missing. */
 		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
@@ -141,7 +152,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	e->ppid = ptgid;
 	e->pad = 0;
 	e->start_ns = nt.start_ns;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_flags());
 	stat_inc(SEXEC_STAT_EVENTS);
 	return 0;
 }
@@ -223,7 +234,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	size = __builtin_offsetof(struct sexec_ev_exec, argv) + len;
 	if (size > sizeof(*e))
 		size = sizeof(*e);
-	if (bpf_ringbuf_output(&events, e, size, 0)) {
+	if (bpf_ringbuf_output(&events, e, size, rb_flags())) {
 		lost_inc(t->cookie, SEXEC_STAT_RB_FULL);
 		return 0;
 	}
@@ -232,41 +243,79 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 }
 
 /* group_dead: 1 or 0 when the tracepoint says whether this was the last
- * thread, -1 on kernels whose tracepoint does not pass it. */
+ * thread, -1 on kernels whose tracepoint does not pass it. Only notes when
+ * and how the group ended: the totals are read at each thread's last switch. */
 static __always_inline int handle_exit(struct task_struct *p, int group_dead)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
-	struct sexec_track *t;
-	struct sexec_ev_exit *e;
 	struct signal_struct *sig;
-	struct task_struct *leader;
-	struct mm_struct *mm;
-	__u64 rss;
+	struct sexec_track *t;
 
 	t = bpf_map_lookup_elem(&tracked, &tgid);
 	if (!t || !gen_active())
 		return 0;
-	/* Each thread adds its own totals as it goes, so threads that end
-	 * before the leader (or a leader that ends first) are all counted. */
-	__sync_fetch_and_add(&t->rtime_ns, BPF_CORE_READ(p, se.sum_exec_runtime));
-	__sync_fetch_and_add(&t->utime_ns, BPF_CORE_READ(p, utime));
-	__sync_fetch_and_add(&t->stime_ns, BPF_CORE_READ(p, stime));
-	__sync_fetch_and_add(&t->minflt, BPF_CORE_READ(p, min_flt));
-	__sync_fetch_and_add(&t->majflt, BPF_CORE_READ(p, maj_flt));
-	__sync_fetch_and_add(&t->nvcsw, BPF_CORE_READ(p, nvcsw));
-	__sync_fetch_and_add(&t->nivcsw, BPF_CORE_READ(p, nivcsw));
-	__sync_fetch_and_add(&t->rchar, BPF_CORE_READ(p, ioac.rchar));
-	__sync_fetch_and_add(&t->wchar, BPF_CORE_READ(p, ioac.wchar));
-	__sync_fetch_and_add(&t->syscr, BPF_CORE_READ(p, ioac.syscr));
-	__sync_fetch_and_add(&t->syscw, BPF_CORE_READ(p, ioac.syscw));
-	__sync_fetch_and_add(&t->read_bytes, BPF_CORE_READ(p, ioac.read_bytes));
-	__sync_fetch_and_add(&t->write_bytes, BPF_CORE_READ(p, ioac.write_bytes));
-	__sync_fetch_and_add(&t->cancelled_write_bytes, BPF_CORE_READ(p, ioac.cancelled_write_bytes));
-
 	/* do_exit() has already dropped this thread from signal->live, which
 	 * tells the same on kernels that do not pass group_dead. */
 	sig = BPF_CORE_READ(p, signal);
 	if (group_dead == 0 || (group_dead < 0 && BPF_CORE_READ(sig, live.counter) != 0))
+		return 0;
+	t->end_ns = bpf_ktime_get_boot_ns();
+	if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
+		t->exit_code = BPF_CORE_READ(sig, group_exit_code);
+	else
+		t->exit_code = BPF_CORE_READ(p, group_leader, exit_code);
+	return 0;
+}
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return (unsigned int)BPF_CORE_READ((struct task_struct___old *)t, state);
+}
+
+/* A thread is switched out for the last time: its run time, faults, context
+ * switches and I/O are final. Add them to its process; when it was the
+ * process's last thread, send the record. Every other switch costs one load
+ * and a compare. */
+static __always_inline int handle_switch(struct task_struct *prev)
+{
+	struct sexec_track *t;
+	struct sexec_ev_exit *e;
+	struct signal_struct *sig;
+	__u64 nvcsw;
+	__u32 tgid;
+
+	if (!(task_state(prev) & TASK_DEAD))
+		return 0;
+	tgid = BPF_CORE_READ(prev, tgid);
+	t = bpf_map_lookup_elem(&tracked, &tgid);
+	if (!t || !gen_active())
+		return 0;
+	__sync_fetch_and_add(&t->rtime_ns, BPF_CORE_READ(prev, se.sum_exec_runtime));
+	__sync_fetch_and_add(&t->utime_ns, BPF_CORE_READ(prev, utime));
+	__sync_fetch_and_add(&t->stime_ns, BPF_CORE_READ(prev, stime));
+	__sync_fetch_and_add(&t->minflt, BPF_CORE_READ(prev, min_flt));
+	__sync_fetch_and_add(&t->majflt, BPF_CORE_READ(prev, maj_flt));
+	/* The kernel folds a non-leader thread's counts into its group when it
+	 * is released, just before this final (voluntary) switch; leave that
+	 * switch out too, so the total is what wait4 and getrusage report. */
+	nvcsw = BPF_CORE_READ(prev, nvcsw);
+	if (nvcsw && BPF_CORE_READ(prev, pid) != tgid)
+		nvcsw--;
+	__sync_fetch_and_add(&t->nvcsw, nvcsw);
+	__sync_fetch_and_add(&t->nivcsw, BPF_CORE_READ(prev, nivcsw));
+	__sync_fetch_and_add(&t->rchar, BPF_CORE_READ(prev, ioac.rchar));
+	__sync_fetch_and_add(&t->wchar, BPF_CORE_READ(prev, ioac.wchar));
+	__sync_fetch_and_add(&t->syscr, BPF_CORE_READ(prev, ioac.syscr));
+	__sync_fetch_and_add(&t->syscw, BPF_CORE_READ(prev, ioac.syscw));
+	__sync_fetch_and_add(&t->read_bytes, BPF_CORE_READ(prev, ioac.read_bytes));
+	__sync_fetch_and_add(&t->write_bytes, BPF_CORE_READ(prev, ioac.write_bytes));
+	__sync_fetch_and_add(&t->cancelled_write_bytes,
+			     BPF_CORE_READ(prev, ioac.cancelled_write_bytes));
+	/* Threads that exit together die on several CPUs: whoever is last
+	 * (alive drops to zero) sends the record, with everyone's totals in. */
+	if (__sync_fetch_and_sub(&t->alive, 1) != 1)
 		return 0;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -276,25 +325,20 @@ static __always_inline int handle_exit(struct task_struct *p, int group_dead)
 		return 0;
 	}
 	hdr_fill(&e->hdr, SEXEC_EV_EXIT, tgid, t->cookie);
-	leader = BPF_CORE_READ(p, group_leader);
+	if (t->end_ns)
+		e->hdr.ts_ns = t->end_ns;
+	sig = BPF_CORE_READ(prev, signal);
 	e->ppid = t->ppid;
-	if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
-		e->exit_code = BPF_CORE_READ(sig, group_exit_code);
-	else
-		e->exit_code = BPF_CORE_READ(leader, exit_code);
-	e->start_ns = task_start_ns(leader);
+	e->exit_code = t->end_ns ? t->exit_code : BPF_CORE_READ(prev, exit_code);
+	e->start_ns = task_start_ns(BPF_CORE_READ(prev, group_leader));
 	e->threads = t->threads;
-	e->uid = BPF_CORE_READ(p, cred, uid.val);
+	e->uid = BPF_CORE_READ(prev, cred, uid.val);
 	e->rtime_ns = t->rtime_ns;
 	e->utime_ns = t->utime_ns;
 	e->stime_ns = t->stime_ns;
-	/* getrusage's ru_maxrss: signal->maxrss holds the peak of earlier mms
-	 * (before exec, or once exit_mm ran); a live mm may hold a higher one. */
-	rss = BPF_CORE_READ(sig, maxrss);
-	mm = BPF_CORE_READ(p, mm);
-	if (mm && BPF_CORE_READ(mm, hiwater_rss) > rss)
-		rss = BPF_CORE_READ(mm, hiwater_rss);
-	e->maxrss_pages = rss;
+	/* getrusage's ru_maxrss: do_exit() folded the mm's peak into
+	 * signal->maxrss when the group died (and exec did for older mms). */
+	e->maxrss_pages = BPF_CORE_READ(sig, maxrss);
 	e->minflt = t->minflt;
 	e->majflt = t->majflt;
 	e->nvcsw = t->nvcsw;
@@ -306,8 +350,8 @@ static __always_inline int handle_exit(struct task_struct *p, int group_dead)
 	e->read_bytes = t->read_bytes;
 	e->write_bytes = t->write_bytes;
 	e->cancelled_write_bytes = t->cancelled_write_bytes;
-	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
-	bpf_ringbuf_submit(e, 0);
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), prev->comm);
+	bpf_ringbuf_submit(e, rb_flags());
 	stat_inc(SEXEC_STAT_EVENTS);
 	bpf_map_delete_elem(&tracked, &tgid);
 	return 0;
@@ -339,6 +383,18 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(btf_exit_gd, struct task_struct *p, bool group_dead)
 {
 	return handle_exit(p, group_dead);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return handle_switch(prev);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return handle_switch(prev);
 }
 
 SEC("raw_tp/sched_process_fork")

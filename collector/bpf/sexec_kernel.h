@@ -38,6 +38,15 @@ enum {
 	BPF_NOEXIST = 1,
 };
 
+enum {
+	BPF_RB_NO_WAKEUP = 1,
+	BPF_RB_FORCE_WAKEUP = 2,
+};
+
+enum {
+	BPF_RB_AVAIL_DATA = 0,
+};
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 typedef struct {
@@ -47,6 +56,8 @@ typedef struct {
 struct sched_entity {
 	u64 sum_exec_runtime;
 };
+
+#define TASK_DEAD 0x80
 
 struct task_io_accounting {
 	u64 rchar;
@@ -115,6 +126,7 @@ struct signal_struct {
 };
 
 struct task_struct {
+	unsigned int __state;
 	unsigned int flags;
 	struct sched_entity se;
 	struct mm_struct *mm;
@@ -137,9 +149,11 @@ struct task_struct {
 	const struct cred *cred;
 };
 
-/* Kernels before 5.5 called start_boottime real_start_time. */
+/* Kernels before 5.5 called start_boottime real_start_time; before 5.14
+ * __state was a long called state. */
 struct task_struct___old {
 	u64 real_start_time;
+	long state;
 };
 
 struct linux_binprm {

@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #endif
 
-#define SEXEC_EVENT_ABI 2
+#define SEXEC_EVENT_ABI 3
 
 #define SEXEC_COMM_LEN 16
 #define SEXEC_PATH_MAX 256
@@ -26,13 +26,17 @@ enum sexec_event_type {
 };
 
 /* Value of the pinned "tracked" map, keyed by tgid. The counters accumulate
- * each thread's own totals as it exits, so the process total includes threads
- * that exited before the leader. */
+ * each thread's own totals when it is switched out for the last time (its
+ * run time is final only then, after the kernel has torn down its memory), so
+ * the process total includes threads that ended before the leader. */
 struct sexec_track {
 	__u64 cookie;       /* registration id: which task this process descends from */
 	__u64 start_ns;     /* boot-time ns the process started */
 	__u32 ppid;         /* parent tgid at fork */
 	__u32 threads;      /* threads ever created, leader included */
+	__u32 alive;        /* threads that have not yet been switched out dead */
+	__u32 exit_code;    /* wait status, taken when the group died */
+	__u64 end_ns;       /* boot-time ns the last thread called exit */
 	__u64 rtime_ns;     /* sum_exec_runtime of exited threads */
 	__u64 utime_ns;     /* tick-sampled user time of exited threads */
 	__u64 stime_ns;

@@ -24,8 +24,11 @@
  *
  * Exits 0 when every case ran and its ground truth was collected, 1 if not
  * (the failing case is named on stderr and gets '-' fields), 2 on bad usage.
- * Must run as root for the oom case (cgroup v1 memory controller). */
-#define _GNU_SOURCE
+ * Must run as root for the oom case (a memory cgroup: v1 at
+ * /sys/fs/cgroup/memory, else v2 at /sys/fs/cgroup). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +55,7 @@
 #define OOM_LIMIT "32M"
 #define OOM_ALLOC (256 * MIB)
 #define MEMCG_ROOT "/sys/fs/cgroup/memory"
+#define CGROUP2_ROOT "/sys/fs/cgroup"
 
 extern char **environ;
 
@@ -88,7 +92,10 @@ static void spin_once(void)
 	sink = x;
 }
 
-/* Burn s seconds of the given CPU clock in user space. */
+/* Burn s seconds of the given CPU clock in user space. Reading a CPU clock
+ * brings the scheduler's run time of the caller up to date, which a program
+ * about to exit has usually not just done: end with 3 ms more of computing
+ * timed on CLOCK_MONOTONIC, so the exit comes at any point of a tick. */
 static void burn(clockid_t c, double s)
 {
 	double end = clock_s(c) + s;
@@ -96,6 +103,10 @@ static void burn(clockid_t c, double s)
 	do
 		spin_once();
 	while (clock_s(c) < end);
+	end = clock_s(CLOCK_MONOTONIC) + 0.003;
+	do
+		spin_once();
+	while (clock_s(CLOCK_MONOTONIC) < end);
 }
 
 static void *spin_forever(void *arg)
@@ -169,20 +180,34 @@ static void child_cpu(void)
 	_exit(0);
 }
 
-static void child_sys(void)
+static void sys_burst(int fd)
 {
 	char buf[64];
-	int fd = open("/dev/zero", O_RDONLY), i;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (read(fd, buf, sizeof(buf)) != sizeof(buf))
+			_exit(101);
+		syscall(SYS_getppid);
+	}
+}
+
+/* Small reads of /dev/zero and getppid() for 0.2 s of CPU, then 3 ms more
+ * timed on CLOCK_MONOTONIC (see burn()). */
+static void child_sys(void)
+{
+	int fd = open("/dev/zero", O_RDONLY);
+	double end;
 
 	if (fd < 0)
 		_exit(100);
-	do {
-		for (i = 0; i < 1000; i++) {
-			if (read(fd, buf, sizeof(buf)) != sizeof(buf))
-				_exit(101);
-			syscall(SYS_getppid);
-		}
-	} while (clock_s(CLOCK_PROCESS_CPUTIME_ID) < 0.2);
+	do
+		sys_burst(fd);
+	while (clock_s(CLOCK_PROCESS_CPUTIME_ID) < 0.2);
+	end = clock_s(CLOCK_MONOTONIC) + 0.003;
+	do
+		sys_burst(fd);
+	while (clock_s(CLOCK_MONOTONIC) < end);
 	_exit(0);
 }
 
@@ -480,26 +505,39 @@ static int act_thr_killed(pid_t pid)
 	return 0;
 }
 
+/* A memory cgroup limited to OOM_LIMIT: cgroup v1's memory controller, or
+ * cgroup v2 where that is all there is. */
 static int oom_setup(void)
 {
+	int v1 = !access(MEMCG_ROOT "/memory.limit_in_bytes", F_OK);
 	char path[512];
 
-	snprintf(oom_cg, sizeof(oom_cg), MEMCG_ROOT "/sexec-oomtest-%d", (int)getpid());
+	if (!v1 && access(CGROUP2_ROOT "/cgroup.controllers", F_OK)) {
+		fprintf(stderr, "sexec-known-cost: no memory cgroup controller\n");
+		return -1;
+	}
+	snprintf(oom_cg, sizeof(oom_cg), "%s/sexec-oomtest-%d", v1 ? MEMCG_ROOT : CGROUP2_ROOT,
+		 (int)getpid());
 	if (mkdir(oom_cg, 0755) && errno != EEXIST) {
 		fprintf(stderr, "sexec-known-cost: mkdir %s: %s\n", oom_cg, strerror(errno));
 		oom_cg[0] = '\0';
 		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", oom_cg);
+	snprintf(path, sizeof(path), "%s/%s", oom_cg, v1 ? "memory.limit_in_bytes" : "memory.max");
 	if (write_file(path, OOM_LIMIT)) {
 		fprintf(stderr, "sexec-known-cost: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	/* Best effort: there may be no swap accounting, and no swap anyway. */
-	snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", oom_cg);
-	write_file(path, OOM_LIMIT);
-	snprintf(path, sizeof(path), "%s/memory.swappiness", oom_cg);
-	write_file(path, "0");
+	if (v1) {
+		snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", oom_cg);
+		write_file(path, OOM_LIMIT);
+		snprintf(path, sizeof(path), "%s/memory.swappiness", oom_cg);
+		write_file(path, "0");
+	} else {
+		snprintf(path, sizeof(path), "%s/memory.swap.max", oom_cg);
+		write_file(path, "0");
+	}
 	return 0;
 }
 
