@@ -670,8 +670,11 @@ static void tracker_on_exec(struct tracker *t, const struct sexec_ev_exec *e, si
 		alen = len - offsetof(struct sexec_ev_exec, argv);
 	free(p->exe);
 	free(p->argv);
-	free(p->cwd);
-	p->cwd = tracker_cwd_path(e);
+	/* cwd_same: the directory the parent had, which p already copied. */
+	if (!e->cwd_same) {
+		free(p->cwd);
+		p->cwd = tracker_cwd_path(e);
+	}
 	p->exe = strndup(e->filename, sizeof(e->filename));
 	p->argv = tracker_dup_bytes(e->argv, alen);
 	p->argv_len = p->argv ? (uint32_t)alen : 0;

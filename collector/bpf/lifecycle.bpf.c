@@ -138,6 +138,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	nt.ppid = ptgid;
 	nt.threads = 1;
 	nt.alive = 1;
+	nt.cwd_key = pt->cwd_key;
 	if (bpf_map_update_elem(&tracked, &ctgid, &nt, BPF_ANY)) {
 		/* The child escapes tracking: its record will be missing. */
 		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
@@ -205,7 +206,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	struct sexec_track *t;
 	struct sexec_ev_exec *e;
 	unsigned long start, end;
-	__u64 len, size;
+	__u64 len, size, cwd_key;
 
 	t = bpf_map_lookup_elem(&tracked, &tgid);
 	if (!t || !gen_active())
@@ -218,7 +219,17 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	e->pad = 0;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), p->comm);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
-	read_cwd(p, e);
+	/* Walking the path costs more than the rest of the event: skip it
+	 * when the directory is the one the parent's record already has. */
+	cwd_key = (__u64)BPF_CORE_READ(p, fs, pwd.dentry);
+	e->cwd_same = cwd_key == t->cwd_key;
+	if (e->cwd_same) {
+		e->cwd_len = 0;
+		e->cwd_trunc = 0;
+	} else {
+		read_cwd(p, e);
+		t->cwd_key = cwd_key;
+	}
 	start = BPF_CORE_READ(p, mm, arg_start);
 	end = BPF_CORE_READ(p, mm, arg_end);
 	len = end > start ? end - start : 0;

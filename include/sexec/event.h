@@ -37,6 +37,7 @@ struct sexec_track {
 	__u32 alive;        /* threads that have not yet been switched out dead */
 	__u32 exit_code;    /* wait status, taken when the group died */
 	__u64 end_ns;       /* boot-time ns the last thread called exit */
+	__u64 cwd_key;      /* identity of the working directory last sent */
 	__u64 rtime_ns;     /* sum_exec_runtime of exited threads */
 	__u64 utime_ns;     /* tick-sampled user time of exited threads */
 	__u64 stime_ns;
@@ -67,7 +68,8 @@ struct sexec_ev_exec {
 	__u32 argv_trunc; /* 1 when argv was longer than the bound */
 	__u32 pad;
 	__u32 cwd_len;    /* bytes of cwd[] used */
-	__u32 cwd_trunc;  /* 1 when the path was deeper or longer than the bounds */
+	__u16 cwd_trunc;  /* 1 when the path was deeper or longer than the bounds */
+	__u16 cwd_same;   /* 1 when unchanged since the parent's: cwd[] not filled */
 	char comm[SEXEC_COMM_LEN];
 	char filename[SEXEC_PATH_MAX];
 	char cwd[SEXEC_CWD_MAX];
