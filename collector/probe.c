@@ -96,6 +96,7 @@ int probe_unpin_all(const char *dir)
 			n++;
 	}
 	closedir(d);
+	rmdir(dir);
 	return n;
 }
 
