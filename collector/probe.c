@@ -285,6 +285,7 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 			"processes tracked by the previous collector are lost",
 			p->dir, strerror(-err));
 		probe_unpin_all(p->dir);
+		mkdir(p->dir, 0700);
 		p->restored = 0;
 		p->gen = 1;
 		err = probe_start(p, conf);
