@@ -18,6 +18,7 @@
 #include "sexec/conf.h"
 #include "sexec/log.h"
 #include "sexec/proto.h"
+#include "sexec/tool.h"
 #include "probe.h"
 #include "server.h"
 #include "store.h"
@@ -33,6 +34,7 @@ struct sexecd {
 	struct store *store;
 	struct tracker *tracker;
 	struct server *server;
+	struct tool_rules *rules;
 	int epfd, sigfd, timerfd;
 	uint64_t started_us;
 	uint64_t ticks;
@@ -174,6 +176,7 @@ static int sexecd_setup(struct sexecd *d)
 	d->tracker = create_tracker(d->store, &d->conf);
 	if (!d->tracker)
 		return -ENOMEM;
+	tracker_set_tool_rules(d->tracker, d->rules);
 	err = create_probe(&d->probe, &d->conf, tracker_on_event, d->tracker);
 	if (err)
 		return err;
@@ -254,6 +257,7 @@ static void sexecd_cleanup(struct sexecd *d)
 	destroy_probe(d->probe);
 	destroy_tracker(d->tracker);
 	destroy_store(d->store);
+	tool_rules_free(d->rules);
 	if (d->epfd > 0)
 		close(d->epfd);
 }
@@ -355,6 +359,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sexecd_default_cluster(&d.conf);
+	if (d.conf.tools_rules[0] &&
+	    tool_rules_load(&d.rules, d.conf.tools_rules, msg, sizeof(msg))) {
+		fprintf(stderr, "sexecd: tool naming rules: %s\n", msg);
+		return 2;
+	}
 	if (check) {
 		printf("configuration ok: cluster %s node %s socket %s\n", d.conf.cluster,
 		       d.conf.node, d.conf.socket_path);

@@ -59,6 +59,7 @@ struct tracker {
 	uint64_t next_cookie;
 	long page_kb;
 	struct tracker_stats st;
+	const struct tool_rules *rules;
 	char state_path[160];
 	int state_fd; /* append-only log of registrations, replayed after a restart */
 };
@@ -195,6 +196,11 @@ struct tracker *create_tracker(struct store *store, const struct sexec_conf *con
 void tracker_set_probe(struct tracker *t, struct probe *p)
 {
 	t->probe = p;
+}
+
+void tracker_set_tool_rules(struct tracker *t, const struct tool_rules *r)
+{
+	t->rules = r;
 }
 
 static void tproc_free(struct tproc *p)
@@ -721,7 +727,8 @@ static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
 	rec.cwd = p ? p->cwd : NULL;
 	rec.uid = e->uid;
 	rec.total_us = rt / 1000;
-	tool_name(rec.exe, rec.argv ? rec.argv : "", rec.argv_len, tool, sizeof(tool));
+	tool_name_rules(t->rules, rec.exe, rec.argv ? rec.argv : "", rec.argv_len, tool,
+			sizeof(tool));
 	rec.tool = tool;
 	rec.user_us = user_ns / 1000;
 	rec.sys_us = (rt - user_ns) / 1000;

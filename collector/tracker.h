@@ -20,6 +20,9 @@ struct tracker_stats {
 struct tracker *create_tracker(struct store *store, const struct sexec_conf *conf);
 void destroy_tracker(struct tracker *t);
 void tracker_set_probe(struct tracker *t, struct probe *p);
+/* Tool naming rules (NULL: the built-in ones); the caller keeps ownership. */
+struct tool_rules;
+void tracker_set_tool_rules(struct tracker *t, const struct tool_rules *r);
 /* After a restart that took over the pinned maps, replay the registration log
  * and rebuild the process table from the tracked map; otherwise start the log
  * afresh. Call before the ring buffer is first drained. */

@@ -35,6 +35,7 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY("bpf_dir", bpf_dir),
 	STR_KEY("spool_dir", spool_dir),
 	STR_KEY("bpf_attach", bpf_attach),
+	STR_KEY("tools_rules", tools_rules),
 	U32_KEY("argv_max", argv_max, 64, 4096),
 	U32_KEY("ring_buffer_kb", ring_kb, 64, 1024 * 1024),
 	U32_KEY("max_tracked", max_tracked, 1024, 4 * 1024 * 1024),

@@ -250,7 +250,8 @@ static int tool_parse_alias(struct tool_parse *p, char **w, size_t n)
 		if (rc)
 			return rc;
 		if (strchr(eq + 1, '=') || strchr(eq + 1, '*') || strchr(eq + 1, '/'))
-			return tool_perr(p, "alias target '%s' may not hold '=', '*' or '/'", eq + 1);
+			return tool_perr(p, "alias target '%s' may not hold '=', '*' or '/'",
+					 eq + 1);
 		rc = tool_pats_add(p, &p->r->aliases, w[i], 0, eq + 1);
 		if (rc)
 			return rc;
@@ -352,8 +353,8 @@ static int tool_parse_attr(struct tool_parse *p, struct tool_class *c, char *w, 
 		if (n == 0)
 			return tool_perr(p, "empty item in '%s'", w);
 		if (a->type == TA_OPTS && (n < 2 || (v[0] != '-' && v[0] != '+')))
-			return tool_perr(p, "'%.*s' in '%s' is not an option (-x, --long, +o)", (int)n,
-					 v, w);
+			return tool_perr(p, "'%.*s' in '%s' is not an option (-x, --long, +o)",
+					 (int)n, v, w);
 		if (a->type == TA_WORDS && v[0] == '-')
 			return tool_perr(p, "'%.*s' in '%s' may not start with '-'", (int)n, v, w);
 		rc = tool_list_add(field, v, n);
@@ -436,6 +437,7 @@ int tool_rules_parse(struct tool_rules **out, const char *text, const char *name
 		     size_t errlen)
 {
 	struct tool_parse p = { .file = name ? name : "<rules>", .err = err, .errlen = errlen };
+	unsigned int next;
 	char *buf, *s;
 	int rc = 0;
 
@@ -469,8 +471,8 @@ int tool_rules_parse(struct tool_rules **out, const char *text, const char *name
 			while (e > s && isspace((unsigned char)e[-1]))
 				e--;
 			if (e > s && e[-1] == '\\') {
-				if (!nl) {
-					rc = tool_perr(&p, "'\\' continues past the end of the file");
+				if (!nl || !nl[1]) {
+					rc = tool_perr(&p, "'\\' continues past the end");
 					break;
 				}
 				e[-1] = ' ';
@@ -489,13 +491,10 @@ int tool_rules_parse(struct tool_rules **out, const char *text, const char *name
 		}
 		if (rc)
 			break;
-		{
-			unsigned int next = p.line + 1;
-
-			p.line = start;
-			rc = tool_parse_line(&p, ls);
-			p.line = next;
-		}
+		next = p.line + 1;
+		p.line = start; /* a folded rule's errors point at its first line */
+		rc = tool_parse_line(&p, ls);
+		p.line = next;
 	}
 	free(buf);
 	if (rc) {
@@ -907,7 +906,7 @@ static void tool_wrapper(struct tool_out *o, const struct tool_class *c, const c
 {
 	const char *tok, *val, *verb = NULL;
 	unsigned int skip = c->operands;
-	int opts = 1, assign = c->assign;
+	int opts = 1;
 
 	if (c->verb.n) {
 		/* apptainer --debug exec ...: global options, then the verb. */
@@ -936,9 +935,8 @@ static void tool_wrapper(struct tool_out *o, const struct tool_class *c, const c
 			continue; /* env - : same as -i */
 		/* Like getopt with '+': the first operand ends the options. */
 		opts = 0;
-		if (assign && tool_is_assignment(tok))
+		if (c->assign && tool_is_assignment(tok))
 			continue;
-		assign = 0;
 		if (skip) {
 			skip--;
 			continue;

@@ -29,8 +29,8 @@ step "build"
 step "unit tests (CUnit)"
 unit_rc=0
 make -s check >/dev/null 2>&1 || true
-for t in tests/unit/test_lib tests/unit/test_slurmfmt; do
-	./$t || unit_rc=1
+for t in tests/unit/test_lib tests/unit/test_slurmfmt tests/unit/test_tool; do
+	srcdir=. ./$t || unit_rc=1
 done
 
 step "fuzz: wire decoder (libFuzzer, 2,000,000 inputs)"

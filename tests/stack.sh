@@ -75,6 +75,7 @@ write_conf() {
 db = "$DSN user=sexec_collector"
 db_read = "$DSN"
 flush_interval_ms = 200
+tools_rules = /etc/sexec/tools.rules
 CONF
 	chmod 644 "$CONF.tmp"
 	mv "$CONF.tmp" "$CONF"

@@ -26,6 +26,7 @@ struct sexec_conf {
 	char state_dir[108];   /* state_dir = registrations survive a restart here (default /run/sexec) */
 	char bpf_dir[108];     /* bpf_dir = pinned maps and links (default /sys/fs/bpf/sexec) */
 	char bpf_attach[16];   /* bpf_attach = auto|tp_btf|raw_tp (default auto: tp_btf, else raw_tp) */
+	char tools_rules[256]; /* tools_rules = tool naming rules file (default: the built-in rules) */
 	char spool_dir[108];   /* spool_dir = journal of records not yet in the DB (default /var/spool/sexec) */
 };
 

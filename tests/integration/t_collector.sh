@@ -27,6 +27,21 @@ check_eq "every storm process has the shell as parent" 10000 \
 		WHERE c.cluster = 'storm' AND c.job_id = 995001 AND c.exe = '/bin/true'")"
 check_eq "zero losses during the storm" "$before" "$(lost_total)"
 
+echo "t_collector: tools named as users think of them"
+mkdir -p "$WORK/tools"
+# A binary (a copy of true) named like the multi-tool, and a script run
+# through its interpreter; the last command of bash -c replaces the shell.
+cp /bin/true "$WORK/tools/samtools"
+printf 'exit 0\n' > "$WORK/tools/run_qc.py"
+"$BIN/sexec-run-tracked" -e -s "$SOCKET" -c tooltest -n n1 -j 995004 -- /bin/bash -c \
+	"$WORK/tools/samtools sort -o out.bam in.bam; $WORK/tools/samtools --version > /dev/null; /bin/sh $WORK/tools/run_qc.py --in x; exit 0"
+tools_done() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'tooltest' AND end_time IS NOT NULL")" = 1 ]; }
+wait_for 20 tools_done
+check_eq "tool names recorded" "bash run_qc.py samtools samtools sort" \
+	"$(db "SELECT string_agg(tool, ' ' ORDER BY tool) FROM sexec.process WHERE cluster = 'tooltest'")"
+db "DELETE FROM sexec.process WHERE cluster = 'tooltest'; DELETE FROM sexec.task WHERE cluster = 'tooltest';
+    DELETE FROM sexec.step WHERE cluster = 'tooltest'; DELETE FROM sexec.job WHERE cluster = 'tooltest'" >/dev/null
+
 echo "t_collector: raw_tp fallback"
 RAW=$WORK/rawtp
 mkdir -p "$RAW"

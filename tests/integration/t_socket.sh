@@ -55,3 +55,8 @@ out=$(sexecd -c "$WORK/bad.conf" --check-config 2>&1)
 check_eq "an unknown config key is an error" 2 $?
 if grep -q "bad.conf:2: unknown key 'bogus_key'" <<<"$out"; then pass "config error names file and line"; else
 	fail "config error names file and line" "$out"; fi
+printf 'subcommand samtools\nbogus directive\n' > "$WORK/bad.rules"
+out=$(sexecd -c /etc/sexec/sexec.conf -o tools_rules="$WORK/bad.rules" --check-config 2>&1)
+check_eq "a bad tool rules file is a configuration error" 2 $?
+if grep -q "bad.rules:2" <<<"$out"; then pass "rules error names file and line"; else
+	fail "rules error names file and line" "$out"; fi
