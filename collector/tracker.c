@@ -637,18 +637,18 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 }
 
 /* Join the innermost-first components BPF sent into "/a/b/c". */
-static char *tracker_cwd_path(const struct sexec_ev_exec *e)
+static char *tracker_cwd_path(const struct sexec_ev_exec *e, uint32_t len)
 {
 	const char *parts[SEXEC_CWD_DEPTH];
-	uint32_t off = 0, len = e->cwd_len < SEXEC_CWD_MAX ? e->cwd_len : SEXEC_CWD_MAX;
+	uint32_t off = 0;
 	size_t total = 2;
 	int n = 0, i;
 	char *path, *w;
 
 	while (off < len && n < SEXEC_CWD_DEPTH) {
-		size_t l = strnlen(e->cwd + off, len - off);
+		size_t l = strnlen(e->data + off, len - off);
 
-		parts[n++] = e->cwd + off;
+		parts[n++] = e->data + off;
 		total += l + 1;
 		off += (uint32_t)l + 1;
 	}
@@ -668,21 +668,27 @@ static char *tracker_cwd_path(const struct sexec_ev_exec *e)
 static void tracker_on_exec(struct tracker *t, const struct sexec_ev_exec *e, size_t len)
 {
 	struct tproc *p = htab_get(t->procs, e->hdr.tgid);
-	size_t alen = e->argv_len;
+	size_t have = len - offsetof(struct sexec_ev_exec, data);
+	size_t clen = e->cwd_len, alen = e->argv_len;
 
 	if (!p)
 		return;
-	if (alen > len - offsetof(struct sexec_ev_exec, argv))
-		alen = len - offsetof(struct sexec_ev_exec, argv);
+	/* Trust the lengths only as far as the record goes. */
+	if (clen > SEXEC_CWD_MAX)
+		clen = SEXEC_CWD_MAX;
+	if (clen > have)
+		clen = have;
+	if (alen > have - clen)
+		alen = have - clen;
 	free(p->exe);
 	free(p->argv);
 	/* cwd_same: the directory the parent had, which p already copied. */
 	if (!e->cwd_same) {
 		free(p->cwd);
-		p->cwd = tracker_cwd_path(e);
+		p->cwd = tracker_cwd_path(e, (uint32_t)clen);
 	}
 	p->exe = strndup(e->filename, sizeof(e->filename));
-	p->argv = tracker_dup_bytes(e->argv, alen);
+	p->argv = tracker_dup_bytes(e->data + clen, alen);
 	p->argv_len = p->argv ? (uint32_t)alen : 0;
 	p->argv_trunc = e->argv_trunc;
 }
@@ -774,7 +780,7 @@ void tracker_on_event(void *arg, const void *data, size_t len)
 			tracker_on_fork(t, data);
 		break;
 	case SEXEC_EV_EXEC:
-		if (len >= offsetof(struct sexec_ev_exec, argv))
+		if (len >= offsetof(struct sexec_ev_exec, data))
 			tracker_on_exec(t, data, len);
 		break;
 	case SEXEC_EV_EXIT:

@@ -190,7 +190,7 @@ static __always_inline void read_cwd(struct task_struct *p, struct sexec_ev_exec
 		}
 		if (off > SEXEC_CWD_MAX - 256)
 			break;
-		n = bpf_probe_read_kernel_str(&e->cwd[off], 256, BPF_CORE_READ(d, d_name.name));
+		n = bpf_probe_read_kernel_str(&e->data[off], 256, BPF_CORE_READ(d, d_name.name));
 		if (n <= 0)
 			break;
 		off += n;
@@ -206,7 +206,7 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	struct sexec_track *t;
 	struct sexec_ev_exec *e;
 	unsigned long start, end;
-	__u64 len, size, cwd_key;
+	__u64 len, size, cwd_key, coff;
 
 	t = bpf_map_lookup_elem(&tracked, &tgid);
 	if (!t || !gen_active())
@@ -238,11 +238,15 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 		len = argv_max;
 	if (len > SEXEC_ARGV_MAX)
 		len = SEXEC_ARGV_MAX;
-	if (len == 0 || bpf_probe_read_user(e->argv, len & (SEXEC_ARGV_MAX - 1) ?: SEXEC_ARGV_MAX,
+	coff = e->cwd_len;
+	if (coff > SEXEC_CWD_MAX)
+		coff = SEXEC_CWD_MAX;
+	if (len == 0 || bpf_probe_read_user(&e->data[coff],
+					    len & (SEXEC_ARGV_MAX - 1) ?: SEXEC_ARGV_MAX,
 					    (void *)start))
 		len = 0;
 	e->argv_len = len;
-	size = __builtin_offsetof(struct sexec_ev_exec, argv) + len;
+	size = __builtin_offsetof(struct sexec_ev_exec, data) + coff + len;
 	if (size > sizeof(*e))
 		size = sizeof(*e);
 	if (bpf_ringbuf_output(&events, e, size, rb_flags())) {

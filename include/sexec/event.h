@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #endif
 
-#define SEXEC_EVENT_ABI 3
+#define SEXEC_EVENT_ABI 4
 
 #define SEXEC_COMM_LEN 16
 #define SEXEC_PATH_MAX 256
@@ -72,8 +72,9 @@ struct sexec_ev_exec {
 	__u16 cwd_same;   /* 1 when unchanged since the parent's: cwd[] not filled */
 	char comm[SEXEC_COMM_LEN];
 	char filename[SEXEC_PATH_MAX];
-	char cwd[SEXEC_CWD_MAX];
-	char argv[SEXEC_ARGV_MAX]; /* only argv_len bytes are sent */
+	/* cwd_len bytes of working directory, then argv_len bytes of argv;
+	 * only those are sent. */
+	char data[SEXEC_CWD_MAX + SEXEC_ARGV_MAX];
 };
 
 struct sexec_ev_exit {
