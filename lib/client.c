@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -47,5 +48,42 @@ int client_request(const char *path, const uint8_t *req, size_t len, uint8_t *re
 	err = n < 0 ? -errno : (int)n;
 out:
 	close(fd);
+	return err;
+}
+
+int client_send(const char *path, uint16_t type, uint32_t seq, const struct sexec_step_info *s,
+		const struct sexec_task_info *t, const int32_t *status, int timeout_ms, char *why,
+		size_t whylen)
+{
+	uint8_t req[SEXEC_MSG_MAX], reply[SEXEC_MSG_MAX];
+	struct sexec_msg *m;
+	struct sexec_enc e;
+	const char *bad;
+	int n, err;
+
+	snprintf(why, whylen, "%s", "");
+	proto_enc_init(&e, req, sizeof(req), type, seq);
+	proto_put_step(&e, s);
+	if (t)
+		proto_put_task(&e, t);
+	if (status)
+		proto_put_i32(&e, SEXEC_T_STATUS, *status);
+	n = proto_enc_finish(&e);
+	if (n < 0)
+		return n;
+	n = client_request(path, req, (size_t)n, reply, sizeof(reply), timeout_ms);
+	if (n < 0)
+		return n;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	err = proto_decode(reply, (size_t)n, m, &bad);
+	if (err) {
+		snprintf(why, whylen, "undecodable reply: %s", bad);
+	} else if (m->type != SEXEC_MSG_ACK) {
+		snprintf(why, whylen, "%s", m->text[0] ? m->text : "no reason given");
+		err = m->status < 0 ? m->status : -EPROTO;
+	}
+	free(m);
 	return err;
 }

@@ -83,35 +83,13 @@ static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 static int remote_send(uint16_t type, const struct sexec_step_info *s,
 		       const struct sexec_task_info *t, int32_t status, int have_status)
 {
-	uint8_t req[SEXEC_MSG_MAX], reply[SEXEC_MSG_MAX];
-	struct sexec_msg *m;
-	struct sexec_enc e;
-	const char *why;
-	int n, err;
+	char why[SEXEC_STR_MAX + 1];
+	int err;
 
-	proto_enc_init(&e, req, sizeof(req), type, (uint32_t)getpid());
-	proto_put_step(&e, s);
-	if (t)
-		proto_put_task(&e, t);
-	if (have_status)
-		proto_put_i32(&e, SEXEC_T_STATUS, status);
-	n = proto_enc_finish(&e);
-	if (n < 0)
-		return n;
-	n = client_request(sexec_args.socket_path, req, (size_t)n, reply, sizeof(reply),
-			   sexec_args.timeout_ms);
-	if (n < 0)
-		return n;
-	m = malloc(sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	err = proto_decode(reply, (size_t)n, m, &why);
-	if (!err && m->type != SEXEC_MSG_ACK) {
-		slurm_error("sexec: collector refused the request: %s",
-			    m->text[0] ? m->text : "no reason given");
-		err = m->status ? m->status : -EPROTO;
-	}
-	free(m);
+	err = client_send(sexec_args.socket_path, type, (uint32_t)getpid(), s, t,
+			  have_status ? &status : NULL, sexec_args.timeout_ms, why, sizeof(why));
+	if (err && why[0])
+		slurm_error("sexec: collector refused the request: %s", why);
 	return err;
 }
 

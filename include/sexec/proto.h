@@ -110,5 +110,11 @@ int proto_check_task_begin(const struct sexec_msg *m, const char **why);
  * timeout_ms for the reply. Returns the reply length or -errno. */
 int client_request(const char *path, const uint8_t *req, size_t len, uint8_t *reply, size_t cap,
 		   int timeout_ms);
+/* Send a step (and optional task and status) message and wait for the answer:
+ * 0 on ACK; the refusal's status (or -EPROTO) with its reason in why; -errno
+ * when the collector cannot be reached in time. */
+int client_send(const char *path, uint16_t type, uint32_t seq, const struct sexec_step_info *s,
+		const struct sexec_task_info *t, const int32_t *status, int timeout_ms, char *why,
+		size_t whylen);
 
 #endif

@@ -24,31 +24,13 @@ static void usage(FILE *out)
 static int send_msg(const char *sock, uint16_t type, const struct sexec_step_info *s,
 		    const struct sexec_task_info *t, int have_status, int32_t status)
 {
-	uint8_t req[SEXEC_MSG_MAX], reply[SEXEC_MSG_MAX];
-	struct sexec_msg *m = malloc(sizeof(*m));
-	struct sexec_enc e;
-	const char *why;
-	int n, rc = 0;
+	char why[SEXEC_STR_MAX + 1];
+	int err = client_send(sock, type, 1, s, t, have_status ? &status : NULL, 5000, why,
+			      sizeof(why));
 
-	if (!m)
-		return -1;
-	proto_enc_init(&e, req, sizeof(req), type, 1);
-	proto_put_step(&e, s);
-	if (t)
-		proto_put_task(&e, t);
-	if (have_status)
-		proto_put_i32(&e, SEXEC_T_STATUS, status);
-	n = proto_enc_finish(&e);
-	n = client_request(sock, req, (size_t)n, reply, sizeof(reply), 5000);
-	if (n < 0) {
-		fprintf(stderr, "sexec-run-tracked: %s: %s\n", sock, strerror(-n));
-		rc = -1;
-	} else if (proto_decode(reply, (size_t)n, m, &why) || m->type != SEXEC_MSG_ACK) {
-		fprintf(stderr, "sexec-run-tracked: refused: %s\n", m->text);
-		rc = -1;
-	}
-	free(m);
-	return rc;
+	if (err)
+		fprintf(stderr, "sexec-run-tracked: %s: %s\n", sock, why[0] ? why : strerror(-err));
+	return err;
 }
 
 int main(int argc, char **argv)
