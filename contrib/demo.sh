@@ -48,7 +48,7 @@ awk -v seed=$SLURM_ARRAY_TASK_ID 'BEGIN { srand(seed); split("ACGT", b, "");
 	for (r = 0; r < 200000; r++) { s = ""; for (i = 0; i < 50; i++) s = s b[int(rand() * 4) + 1];
 		print "@read" r; print s; print "+"; print "IIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIIII" } }' > $s.fq
 for i in $(seq 8); do gzip -c -$i $s.fq > $s.$i.fq.gz; md5sum $s.$i.fq.gz > /dev/null; done
-zcat $s.1.fq.gz | awk 'NR % 4 == 2' | cut -c1-8 | sort | uniq -c | sort -rn | head -n 3 > $s.top.txt
+zcat $s.1.fq.gz | awk 'NR % 4 == 2' | cut -c1-8 | sort | uniq -c | sort -rn | awk 'NR <= 3' > $s.top.txt
 srun -n2 bash -c 'for i in $(seq 20); do sha256sum '$s'.fq > /dev/null; done'
 wc -l $s.fq $s.top.txt
 JOB

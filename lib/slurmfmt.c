@@ -408,8 +408,18 @@ int slurmfmt_fmt_duration(double secs, char *buf, size_t len)
 	unsigned long long t;
 	int n;
 
+	/* Most processes of a pipeline live for milliseconds: keep them
+	 * readable instead of rounding them to 0.00s. */
 	if (isnan(secs) || secs < 0) {
 		n = snprintf(buf, len, "-");
+	} else if (secs == 0) {
+		n = snprintf(buf, len, "0s");
+	} else if (secs < 0.0009995) {
+		n = snprintf(buf, len, "%.0fus", secs * 1e6);
+	} else if (secs < 0.009995) {
+		n = snprintf(buf, len, "%.2fms", secs * 1e3);
+	} else if (secs < 0.9995) {
+		n = snprintf(buf, len, "%.0fms", secs * 1e3);
 	} else if (secs < 9.995) {
 		n = snprintf(buf, len, "%.2fs", secs);
 	} else if (secs < 59.95) {

@@ -360,9 +360,17 @@ static void test_fmt_duration(void)
 	char b[32];
 
 	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(0.123, b, sizeof(b)), 0);
-	CU_ASSERT_STRING_EQUAL(b, "0.12s");
+	CU_ASSERT_STRING_EQUAL(b, "123ms");
 	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(0, b, sizeof(b)), 0);
-	CU_ASSERT_STRING_EQUAL(b, "0.00s");
+	CU_ASSERT_STRING_EQUAL(b, "0s");
+	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(0.000412, b, sizeof(b)), 0);
+	CU_ASSERT_STRING_EQUAL(b, "412us");
+	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(0.00234, b, sizeof(b)), 0);
+	CU_ASSERT_STRING_EQUAL(b, "2.34ms");
+	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(0.9996, b, sizeof(b)), 0);
+	CU_ASSERT_STRING_EQUAL(b, "1.00s");
+	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(1.5, b, sizeof(b)), 0);
+	CU_ASSERT_STRING_EQUAL(b, "1.50s");
 	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(12.34, b, sizeof(b)), 0);
 	CU_ASSERT_STRING_EQUAL(b, "12.3s");
 	CU_ASSERT_EQUAL(slurmfmt_fmt_duration(59.96, b, sizeof(b)), 0);
