@@ -44,13 +44,17 @@ int args_parse(struct sexec_args *a, int ac, char **av)
 			}
 			a->timeout_ms = (int)t;
 		} else if (klen == 6 && strncmp(av[i], "enable", 6) == 0) {
-			if (strcmp(v, "always") == 0) {
-				a->disabled = 0;
+			if (strcmp(v, "optout") == 0) {
+				a->policy = POLICY_OPTOUT;
+			} else if (strcmp(v, "always") == 0) {
+				a->policy = POLICY_ALWAYS;
+			} else if (strcmp(v, "optin") == 0) {
+				a->policy = POLICY_OPTIN;
 			} else if (strcmp(v, "never") == 0) {
-				a->disabled = 1;
+				a->policy = POLICY_NEVER;
 			} else {
-				slurm_error("sexec: plugstack argument enable=%s is not 'always' or "
-					    "'never'; keeping always",
+				slurm_error("sexec: plugstack argument enable=%s is not always, optout, "
+					    "optin or never; keeping optout",
 					    v);
 				bad++;
 			}
@@ -60,4 +64,58 @@ int args_parse(struct sexec_args *a, int ac, char **av)
 		}
 	}
 	return bad;
+}
+
+int sexec_observe = 1;
+
+/* 0 unset, 1 on, -1 off. Set by the option callback, in whichever process
+ * parses the command line (srun, sbatch, or slurmstepd replaying it). */
+static int sexec_user_choice;
+
+static int args_option_cb(int val, const char *optarg, int remote)
+{
+	(void)val;
+	(void)remote;
+	if (optarg && strcmp(optarg, "on") == 0) {
+		sexec_user_choice = 1;
+	} else if (optarg && strcmp(optarg, "off") == 0) {
+		sexec_user_choice = -1;
+	} else {
+		slurm_error("sexec: --sexec takes 'on' or 'off', not '%s'", optarg ? optarg : "");
+		return -1;
+	}
+	return 0;
+}
+
+struct spank_option sexec_option = {
+	"sexec", "on|off",
+	"Observe this job with sexec (on) or not (off). The site's policy says whether "
+	"jobs are observed unless they opt out, only when they opt in, or always.",
+	1, 0, args_option_cb,
+};
+
+void args_decide(spank_t sp, const struct sexec_args *a)
+{
+	char *arg = NULL;
+
+	/* In slurmstepd the callback has run with the user's value; asking
+	 * again covers Slurm versions that only store it. */
+	if (spank_option_getopt(sp, &sexec_option, &arg) == ESPANK_SUCCESS && arg)
+		args_option_cb(0, arg, 1);
+	switch (a->policy) {
+	case POLICY_ALWAYS:
+		if (sexec_user_choice < 0)
+			slurm_info("sexec: --sexec=off ignored: this site observes every job");
+		sexec_observe = 1;
+		break;
+	case POLICY_OPTOUT:
+		sexec_observe = sexec_user_choice >= 0;
+		break;
+	case POLICY_OPTIN:
+		sexec_observe = sexec_user_choice > 0;
+		break;
+	case POLICY_NEVER:
+		sexec_observe = 0;
+		break;
+	}
 }

@@ -8,17 +8,29 @@
 
 #include "sexec/conf.h"
 
+/* Site policy (plugstack enable=): may users opt out, or must they opt in? */
+enum sexec_policy { POLICY_OPTOUT = 0, POLICY_ALWAYS, POLICY_OPTIN, POLICY_NEVER };
+
 struct sexec_args {
 	char socket_path[108];
 	int timeout_ms; /* how long a task launch may wait for the collector */
-	int disabled;   /* enable=never */
+	enum sexec_policy policy;
 };
+
+/* Whether this job is observed: the policy and the user's --sexec=on|off. */
+extern int sexec_observe;
 
 extern struct sexec_args sexec_args;
 
 /* Parse plugstack.conf arguments; unknown keys and bad values are logged and
  * ignored (the plugin must never fail a job). Returns the number of problems. */
 int args_parse(struct sexec_args *a, int ac, char **av);
+
+/* --sexec=on|off, registered in every context so srun/sbatch accept it and
+ * slurmstepd sees its value. */
+extern struct spank_option sexec_option;
+/* Decide sexec_observe from the policy and the option (remote context). */
+void args_decide(spank_t sp, const struct sexec_args *a);
 
 /* Remote (slurmstepd) context. */
 int remote_task_init_privileged(spank_t sp);

@@ -12,9 +12,21 @@ struct sexec_args sexec_args;
 
 int slurm_spank_init(spank_t sp, int ac, char **av)
 {
+	/* The option exists wherever a job is described: srun, sbatch, salloc
+	 * and slurmstepd. A failed registration only loses the option. */
+	if (spank_option_register(sp, &sexec_option) != ESPANK_SUCCESS)
+		slurm_verbose("sexec: could not register --sexec");
 	if (spank_context() == S_CTX_REMOTE)
 		args_parse(&sexec_args, ac, av);
-	(void)sp;
+	return ESPANK_SUCCESS;
+}
+
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	(void)ac;
+	(void)av;
+	if (spank_remote(sp))
+		args_decide(sp, &sexec_args);
 	return ESPANK_SUCCESS;
 }
 
@@ -22,7 +34,7 @@ int slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_remote(sp) && !sexec_args.disabled)
+	if (spank_remote(sp) && sexec_observe)
 		remote_task_init_privileged(sp);
 	return ESPANK_SUCCESS;
 }
@@ -31,7 +43,7 @@ int slurm_spank_task_exit(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_remote(sp) && !sexec_args.disabled)
+	if (spank_remote(sp) && sexec_observe)
 		remote_task_exit(sp);
 	return ESPANK_SUCCESS;
 }
@@ -40,7 +52,7 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_remote(sp) && !sexec_args.disabled)
+	if (spank_remote(sp) && sexec_observe)
 		remote_exit(sp);
 	return ESPANK_SUCCESS;
 }

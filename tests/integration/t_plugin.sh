@@ -47,3 +47,47 @@ if grep -q "sexec: plugstack argument timeout_ms=0 must be 10 to 60000" "$SLURMD
 
 plugstack "optional $PLUGIN"
 "$STACK" sexecd-start
+
+echo "t_plugin: --sexec=on|off under each site policy"
+# observed JOBID WANT: how many processes of the job the collector recorded
+# (waiting for its steps to close where they should exist; a job that is not
+# observed would have been registered before its first exec, so a moment
+# after the job ends is enough to see nothing came).
+observed() {
+	if [ "$2" = 0 ]; then sleep 1; else wait_for 15 steps_closed "$1" >/dev/null 2>&1; fi
+	db "SELECT count(*) FROM sexec.process WHERE job_id = $1"
+}
+run_job() {
+	as "$TEST_USER" sbatch --parsable --wait -o /dev/null "$@" --wrap "/bin/true; /bin/true"
+}
+for policy in optout always optin never; do
+	plugstack "optional $PLUGIN enable=$policy"
+	for choice in none on off; do
+		if [ "$choice" = none ]; then jid=$(run_job); else jid=$(run_job --sexec=$choice); fi
+		rc=$?
+		case "$policy/$choice" in
+		optout/off | optin/none | optin/off | never/*) want=0 ;;
+		*) want=yes ;;
+		esac
+		n=$(observed "$jid" "$want")
+		if [ "$rc" -ne 0 ]; then
+			fail "enable=$policy --sexec=$choice: job runs" "sbatch exited $rc"
+		elif [ "$want" = 0 ]; then
+			check_eq "enable=$policy --sexec=$choice: not observed" 0 "$n"
+		elif [ "$n" -ge 3 ]; then
+			pass "enable=$policy --sexec=$choice: observed ($n processes)"
+		else
+			fail "enable=$policy --sexec=$choice: observed" "$n processes"
+		fi
+	done
+done
+plugstack "optional $PLUGIN"
+out=$(as "$TEST_USER" sbatch --sexec=maybe --wrap /bin/true 2>&1)
+rc=$?
+if [ "$rc" -ne 0 ] && ! grep -q "Submitted batch job" <<<"$out"; then
+	pass "a bad --sexec value is refused at submission (exit $rc)"
+else
+	fail "a bad --sexec value is refused at submission" "exit $rc: $out"
+fi
+if grep -q "sexec: --sexec takes 'on' or 'off', not 'maybe'" <<<"$out"; then
+	pass "with a clear message"; else fail "with a clear message" "$out"; fi
