@@ -247,8 +247,12 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 		if (bpf_link__pin(*link, path))
 			log_warn("probe: cannot pin %s: tracking will not survive a restart", path);
 	}
-	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.control), &zero, &p->gen, BPF_ANY))
-		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.control), &zero, &p->gen, BPF_ANY)) {
+		err = -errno;
+		lifecycle_bpf__destroy(p->skel);
+		p->skel = NULL;
+		return err;
+	}
 	probe_unpin_old_links(p->dir, p->gen);
 	return 0;
 }
@@ -353,6 +357,19 @@ void probe_each_tracked(struct probe *p,
 		if (bpf_map_lookup_elem(fd, &key, &t) == 0)
 			fn(arg, key, t.ppid, t.cookie);
 	}
+}
+
+uint64_t probe_lost_unattributed(struct probe *p)
+{
+	uint32_t key = SEXEC_STAT_LOST_UNATTRIBUTED;
+	uint64_t *vals = calloc((size_t)p->ncpus, sizeof(*vals)), sum = 0;
+	int c;
+
+	if (vals && bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.stats), &key, vals) == 0)
+		for (c = 0; c < p->ncpus; c++)
+			sum += vals[c];
+	free(vals);
+	return sum;
 }
 
 uint64_t probe_take_lost(struct probe *p, uint64_t cookie)

@@ -28,6 +28,8 @@ int probe_restored(struct probe *p);
 void probe_each_tracked(struct probe *p,
 			void (*fn)(void *arg, uint32_t tgid, uint32_t ppid, uint64_t cookie),
 			void *arg);
+/* Losses BPF could not charge to a registration, summed over CPUs. */
+uint64_t probe_lost_unattributed(struct probe *p);
 /* Events lost for one registration; the counter is reset. */
 uint64_t probe_take_lost(struct probe *p, uint64_t cookie);
 /* Remove every pin under dir (maps and links) so the programs detach once no

@@ -231,15 +231,14 @@ int server_handle(struct server *s, int fd, uint32_t events)
 		server_accept(s);
 		return 1;
 	}
-	if (events & (EPOLLHUP | EPOLLERR)) {
-		server_drop(s, fd);
-		return 1;
-	}
+	/* On hang-up, still read what the peer sent before it went (a task
+	 * or step end from a plugin that gave up waiting). */
 	for (;;) {
 		/* MSG_TRUNC returns the real size, so oversized datagrams are seen. */
 		n = recv(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
+			    (events & (EPOLLHUP | EPOLLERR)))
 				server_drop(s, fd);
 			return 1;
 		}

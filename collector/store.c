@@ -55,9 +55,13 @@ static const struct {
 			  " exit_status = $7"
 			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4"
 			  " AND task_id = $5", 7 },
+	/* Monotone: a later or replayed end never makes an incomplete step
+	 * complete or forgets its losses. */
 	[OP_STEP_END] = { "UPDATE sexec.step SET"
 			  " end_time = 'epoch'::timestamptz + $5::bigint * interval '1 microsecond',"
-			  " lost_events = $6, lost_tracking = $7, complete = $8"
+			  " lost_events = GREATEST(lost_events, $6),"
+			  " lost_tracking = GREATEST(lost_tracking, $7),"
+			  " complete = CASE WHEN end_time IS NULL THEN $8 ELSE complete AND $8 END"
 			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4", 8 },
 	[OP_NODE] = { "INSERT INTO sexec.node (cluster, node, kernel, cgroup_mode, sockets, cores,"
 		      " pus, numa_nodes, mem_mb, gpus, collector_version)"
@@ -96,6 +100,7 @@ struct store {
 	struct store_stats st;
 
 	PGconn *conn; /* owned by the writer thread */
+	char sqlstate[6]; /* of the last failed statement of a batch */
 
 	/* Journal: every op is appended before it is queued, so a record taken
 	 * from the ring buffer survives a crash of the collector; the committed
@@ -134,6 +139,9 @@ static int store_journal_append(struct store *s, struct store_op *op)
 		}
 	}
 	if (write(s->jfd, buf, len) != (ssize_t)len) {
+		/* Leave no partial record for a replay to stumble on. */
+		if (ftruncate(s->jfd, (off_t)s->jsize))
+			log_err("store: cannot undo a partial journal record");
 		free(buf);
 		return -EIO;
 	}
@@ -203,26 +211,41 @@ static struct store_op *store_new_op(enum store_kind kind)
 }
 
 /* Keep text valid UTF-8 for PostgreSQL: invalid bytes become '?'. */
+/* Keep text valid UTF-8 for PostgreSQL: invalid bytes become '?'. Overlong
+ * forms, surrogates and code points past U+10FFFF are invalid too. */
 static void store_utf8_fix(char *s)
 {
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p) {
+		unsigned char lo = 0x80, hi = 0xbf;
 		int n = 0, i;
 
 		if (*p < 0x80) {
 			p++;
 			continue;
 		}
-		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+		if (*p >= 0xc2 && *p <= 0xdf) {
 			n = 1;
-		else if ((*p & 0xf0) == 0xe0)
+		} else if (*p >= 0xe0 && *p <= 0xef) {
 			n = 2;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			if (*p == 0xe0)
+				lo = 0xa0;
+			else if (*p == 0xed)
+				hi = 0x9f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
 			n = 3;
-		for (i = 1; n && i <= n; i++)
-			if ((p[i] & 0xc0) != 0x80)
+			if (*p == 0xf0)
+				lo = 0x90;
+			else if (*p == 0xf4)
+				hi = 0x8f;
+		}
+		for (i = 1; n && i <= n; i++) {
+			unsigned char first_lo = i == 1 ? lo : 0x80, first_hi = i == 1 ? hi : 0xbf;
+
+			if (p[i] < first_lo || p[i] > first_hi)
 				n = 0;
+		}
 		if (!n) {
 			*p++ = '?';
 			continue;
@@ -396,10 +419,12 @@ static void buf_copy_text(struct store_buf *b, const char *s, size_t n, int in_a
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
 
-		if (in_array && (c == '"' || c == '\\')) {
-			/* array literal needs \" or \\, then COPY doubles the backslash */
-			buf_put(b, "\\\\", 2);
-			buf_put(b, (const char *)&s[i], 1);
+		if (in_array && c == '"') {
+			/* the array literal needs \", and COPY doubles the backslash */
+			buf_put(b, "\\\\\"", 3);
+		} else if (in_array && c == '\\') {
+			/* \\ in the array literal, each backslash doubled for COPY */
+			buf_put(b, "\\\\\\\\", 4);
 		} else if (c == '\\') {
 			buf_put(b, "\\\\", 2);
 		} else if (c < 0x20 || c == 0x7f) {
@@ -539,6 +564,20 @@ static int store_connect(struct store *s)
 	return 0;
 }
 
+static void store_note_sqlstate(struct store *s, const PGresult *r)
+{
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", st ? st : "");
+}
+
+/* Class 22 (data exception) and 23 (integrity): the record itself is bad,
+ * and sending it again will not help. */
+static int store_data_error(const struct store *s)
+{
+	return !strncmp(s->sqlstate, "22", 2) || !strncmp(s->sqlstate, "23", 2);
+}
+
 static int store_exec(struct store *s, const char *sql, PGresult **out)
 {
 	PGresult *r = PQexec(s->conn, sql);
@@ -548,8 +587,10 @@ static int store_exec(struct store *s, const char *sql, PGresult **out)
 		*out = r;
 		return 0;
 	}
-	if (!ok)
+	if (!ok) {
+		store_note_sqlstate(s, r);
 		log_warn("store: '%.40s...' failed: %s", sql, PQerrorMessage(s->conn));
+	}
 	PQclear(r);
 	return ok ? 0 : -EIO;
 }
@@ -564,6 +605,7 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 	int in_copy = 0;
 
 	*rows = *ops = 0;
+	s->sqlstate[0] = '\0';
 	if (store_exec(s, "BEGIN", NULL))
 		return -EIO;
 	for (op = batch; op; op = op->next) {
@@ -585,8 +627,10 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 			while ((r = PQgetResult(s->conn))) {
 				int bad = PQresultStatus(r) != PGRES_COMMAND_OK;
 
-				if (bad)
+				if (bad) {
+					store_note_sqlstate(s, r);
 					log_warn("store: COPY failed: %s", PQerrorMessage(s->conn));
+				}
 				PQclear(r);
 				if (bad)
 					goto fail;
@@ -596,6 +640,7 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 		r = PQexecParams(s->conn, store_sql[op->kind].sql, store_sql[op->kind].nparams, NULL,
 				 (const char *const *)op->params, NULL, NULL, 0);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			store_note_sqlstate(s, r);
 			log_warn("store: statement %d failed: %s", op->kind, PQerrorMessage(s->conn));
 			PQclear(r);
 			goto fail;
@@ -609,8 +654,10 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 		while ((r = PQgetResult(s->conn))) {
 			int bad = PQresultStatus(r) != PGRES_COMMAND_OK;
 
-			if (bad)
+			if (bad) {
+				store_note_sqlstate(s, r);
 				log_warn("store: COPY failed: %s", PQerrorMessage(s->conn));
+			}
 			PQclear(r);
 			if (bad)
 				goto fail;
@@ -623,8 +670,11 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 		goto fail;
 	return 0;
 fail:
-	/* Drain whatever is pending so the connection can be judged. */
-	while ((r = PQgetResult(s->conn)))
+	/* Leave COPY mode, then drain what is pending (bounded: a broken
+	 * connection may keep answering COPY_IN). */
+	if (in_copy)
+		PQputCopyEnd(s->conn, "aborted by sexecd");
+	for (int i = 0; i < 16 && (r = PQgetResult(s->conn)); i++)
 		PQclear(r);
 	if (PQstatus(s->conn) == CONNECTION_OK) {
 		r = PQexec(s->conn, "ROLLBACK");
@@ -645,11 +695,57 @@ static void store_requeue_front(struct store *s, struct store_op *batch, struct 
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The database has everything up to jend: remember it, and start the
+ * journal over once nothing is waiting. */
+static void store_committed(struct store *s, uint64_t jend, uint64_t rows, uint64_t ops)
+{
+	store_write_offset(s, jend);
+	pthread_mutex_lock(&s->lock);
+	s->st.rows_written += rows;
+	s->st.ops_written += ops;
+	s->committed = jend;
+	if (!s->head && s->committed == s->jsize && s->jfd >= 0 && ftruncate(s->jfd, 0) == 0) {
+		s->jsize = s->committed = s->synced = 0;
+		store_write_offset(s, 0);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* One bad record must not cost the others: write the batch one op per
+ * transaction and drop (logging each) only what the database refuses as
+ * data. Returns what is left to retry later, or NULL. */
+static struct store_op *store_isolate(struct store *s, struct store_op *batch)
+{
+	uint64_t rows, ops;
+
+	while (batch) {
+		struct store_op *op = batch, *rest = batch->next;
+
+		op->next = NULL;
+		if (store_write_batch(s, op, &rows, &ops) == 0) {
+			store_committed(s, op->jend, rows, ops);
+		} else if (PQstatus(s->conn) == CONNECTION_OK && store_data_error(s)) {
+			log_err("store: the database refuses a record as data (SQLSTATE %s); "
+				"dropped: %.200s", s->sqlstate,
+				op->kind == OP_ROW ? op->params[0] : "(job, step or task statement)");
+			pthread_mutex_lock(&s->lock);
+			s->st.dropped++;
+			pthread_mutex_unlock(&s->lock);
+			store_committed(s, op->jend, 0, 0);
+		} else {
+			op->next = rest;
+			return op;
+		}
+		store_free_op(op);
+		batch = rest;
+	}
+	return NULL;
+}
+
 static void *store_main(void *arg)
 {
 	struct store *s = arg;
 	unsigned int backoff_ms = 0;
-	int failures_in_row = 0;
 
 	for (;;) {
 		struct store_op *batch, *last = NULL, *op;
@@ -671,9 +767,12 @@ static void *store_main(void *arg)
 		if (!s->stopping)
 			pthread_cond_timedwait(&s->cond, &s->lock, &until);
 		if (s->jfd >= 0 && s->jsize != s->synced) {
-			/* Survive a reboot too, not only a crash of the process. */
+			/* Survive a reboot too, not only a crash of the process;
+			 * outside the lock, which the event loop needs. */
 			s->synced = s->jsize;
+			pthread_mutex_unlock(&s->lock);
 			fdatasync(s->jfd);
+			pthread_mutex_lock(&s->lock);
 		}
 		if (!s->head) {
 			int stop = s->stopping;
@@ -707,44 +806,27 @@ static void *store_main(void *arg)
 			}
 		}
 		if (s->conn && store_write_batch(s, batch, &rows, &ops) == 0) {
-			store_write_offset(s, last->jend);
-			pthread_mutex_lock(&s->lock);
-			s->st.rows_written += rows;
-			s->st.ops_written += ops;
-			s->committed = last->jend;
-			if (!s->head && s->committed == s->jsize && s->jfd >= 0 &&
-			    ftruncate(s->jfd, 0) == 0) {
-				/* Everything is in the database: start the journal over. */
-				s->jsize = s->committed = s->synced = 0;
-				store_write_offset(s, 0);
-			}
-			pthread_mutex_unlock(&s->lock);
+			store_committed(s, last->jend, rows, ops);
 			while (batch) {
 				op = batch->next;
 				store_free_op(batch);
 				batch = op;
 			}
 			backoff_ms = 0;
-			failures_in_row = 0;
 			continue;
 		}
 		pthread_mutex_lock(&s->lock);
 		s->st.db_failures++;
 		s->st.connected = s->conn && PQstatus(s->conn) == CONNECTION_OK;
 		pthread_mutex_unlock(&s->lock);
-		if (s->conn && PQstatus(s->conn) == CONNECTION_OK && ++failures_in_row >= 3) {
-			/* The database is up but refuses this batch: log it and go on. */
-			log_err("store: giving up a batch of %" PRIu64 " records after 3 refusals", n);
-			pthread_mutex_lock(&s->lock);
-			s->st.dropped += n;
-			pthread_mutex_unlock(&s->lock);
-			while (batch) {
-				op = batch->next;
-				store_free_op(batch);
-				batch = op;
+		if (s->conn && PQstatus(s->conn) == CONNECTION_OK && store_data_error(s)) {
+			batch = store_isolate(s, batch);
+			if (!batch) {
+				backoff_ms = 0;
+				continue;
 			}
-			failures_in_row = 0;
-			continue;
+			for (n = 1, last = batch; last->next; last = last->next)
+				n++;
 		}
 		store_requeue_front(s, batch, last, n);
 		backoff_ms = backoff_ms ? backoff_ms * 2 : 500;

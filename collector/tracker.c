@@ -86,12 +86,7 @@ uint64_t tracker_boot_to_unix_us(uint64_t boot_ns)
 /* Losses BPF could not charge to a registration: charged to every step. */
 static uint64_t tracker_node_losses(struct tracker *t)
 {
-	struct probe_stats ps;
-
-	if (!t->probe)
-		return 0;
-	probe_get_stats(t->probe, &ps);
-	return ps.lost_unattributed;
+	return t->probe ? probe_lost_unattributed(t->probe) : 0;
 }
 
 /* ---- registration log: what a restarted collector needs to attribute the
@@ -376,13 +371,18 @@ static void tracker_put_proc(struct tracker *t, uint32_t tgid, struct tproc *p, 
 	struct tproc *old = htab_get(t->procs, tgid);
 
 	if (old) {
-		/* Its pid was reused before we saw the exit: that record is lost. */
+		/* Its pid was reused before we saw the exit: that record is
+		 * lost, and no longer counts as live on its own step. */
+		struct treg *oreg = htab_get(t->regs, old->cookie);
+
 		t->st.orphans++;
+		if (oreg && oreg->step->live)
+			oreg->step->live--;
 		tproc_free(old);
 	} else {
-		s->live++;
 		t->st.procs_live++;
 	}
+	s->live++;
 	if (htab_put(t->procs, tgid, p))
 		tproc_free(p);
 }
@@ -624,16 +624,11 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 		tproc_free(p);
 		return;
 	}
-	if (old) {
-		t->st.orphans++;
-		tproc_free(old);
-	} else {
-		t->st.procs_live++;
-		if (r)
-			r->step->live++;
-	}
-	if (htab_put(t->procs, e->hdr.tgid, p))
+	if (!r) {
 		tproc_free(p);
+		return;
+	}
+	tracker_put_proc(t, e->hdr.tgid, p, r->step);
 }
 
 /* Join the innermost-first components BPF sent into "/a/b/c". */
@@ -645,9 +640,12 @@ static char *tracker_cwd_path(const struct sexec_ev_exec *e, uint32_t len)
 	int n = 0, i;
 	char *path, *w;
 
+	int plen[SEXEC_CWD_DEPTH];
+
 	while (off < len && n < SEXEC_CWD_DEPTH) {
 		size_t l = strnlen(e->data + off, len - off);
 
+		plen[n] = (int)l;
 		parts[n++] = e->data + off;
 		total += l + 1;
 		off += (uint32_t)l + 1;
@@ -659,7 +657,7 @@ static char *tracker_cwd_path(const struct sexec_ev_exec *e, uint32_t len)
 	if (e->cwd_trunc)
 		w += sprintf(w, "...");
 	for (i = n - 1; i >= 0; i--)
-		w += sprintf(w, "/%.*s", (int)strnlen(parts[i], 255), parts[i]);
+		w += sprintf(w, "/%.*s", plen[i], parts[i]);
 	if (w == path)
 		strcpy(w, "/");
 	return path;
@@ -695,8 +693,15 @@ static void tracker_on_exec(struct tracker *t, const struct sexec_ev_exec *e, si
 
 static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
 {
-	struct tproc *p = htab_del(t->procs, e->hdr.tgid);
+	struct tproc *p = htab_get(t->procs, e->hdr.tgid);
 	struct treg *r = htab_get(t->regs, e->hdr.cookie);
+
+	/* An exit queued before a restart for a pid another tracked process
+	 * has taken since: leave that one's entry alone. */
+	if (p && p->cookie != e->hdr.cookie)
+		p = NULL;
+	else if (p)
+		htab_del(t->procs, e->hdr.tgid);
 	struct proc_rec rec = { 0 };
 	char tool[256], exe[SEXEC_COMM_LEN + 1];
 	uint64_t ut = e->utime_ns, st = e->stime_ns, rt = e->rtime_ns, user_ns;

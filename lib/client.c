@@ -8,23 +8,44 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "sexec/proto.h"
 
+static int client_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
 int client_request(const char *path, const uint8_t *req, size_t len, uint8_t *reply, size_t cap,
 		   int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timespec deadline;
 	struct pollfd pfd;
 	struct timeval tv;
 	ssize_t n;
-	int fd, err;
+	int fd, err, left;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	/* One deadline for connect, send and the reply together: a job waits
+	 * at most timeout_ms however the collector is stuck. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -33,18 +54,25 @@ int client_request(const char *path, const uint8_t *req, size_t len, uint8_t *re
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    send(fd, req, len, MSG_NOSIGNAL) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
+		goto out;
+	}
+	left = client_ms_left(&deadline);
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000 + (left ? 0 : 1000);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (send(fd, req, len, MSG_NOSIGNAL) < 0) {
+		err = errno == EAGAIN ? -ETIMEDOUT : -errno;
 		goto out;
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, timeout_ms) != 1) {
+	if (poll(&pfd, 1, client_ms_left(&deadline)) != 1) {
 		err = -ETIMEDOUT;
 		goto out;
 	}
-	n = recv(fd, reply, cap, 0);
+	n = recv(fd, reply, cap, MSG_DONTWAIT);
 	err = n < 0 ? -errno : (int)n;
 out:
 	close(fd);

@@ -137,6 +137,7 @@ int conf_load(struct sexec_conf *c, const char *path, int must_exist, char *err,
 {
 	char line[2048], why[256];
 	unsigned int lineno = 0;
+	int quoted;
 	FILE *f;
 	int rc = 0;
 
@@ -160,9 +161,14 @@ int conf_load(struct sexec_conf *c, const char *path, int must_exist, char *err,
 			rc = -E2BIG;
 			goto out;
 		}
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
+		/* A comment starts at a '#' outside double quotes. */
+		for (hash = line, quoted = 0; *hash; hash++) {
+			if (*hash == '"')
+				quoted = !quoted;
+			else if (*hash == '#' && !quoted)
+				break;
+		}
+		*hash = '\0';
 		key = conf_trim(line);
 		if (!*key)
 			continue;

@@ -32,7 +32,9 @@ extern struct spank_option sexec_option;
 /* Decide sexec_observe from the policy and the option (remote context). */
 void args_decide(spank_t sp, const struct sexec_args *a);
 
-/* Remote (slurmstepd) context. */
+/* Remote (slurmstepd) context. remote_step_init gathers the step's
+ * description once, before any task is forked. */
+void remote_step_init(spank_t sp);
 int remote_task_init_privileged(spank_t sp);
 int remote_task_exit(spank_t sp);
 int remote_exit(spank_t sp);

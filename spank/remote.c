@@ -12,6 +12,12 @@
 #include "plugin.h"
 #include "sexec/proto.h"
 
+/* The step's description, gathered once in slurmstepd (remote_step_init)
+ * and inherited by every task it forks: the user lookup (NSS: LDAP, sssd)
+ * must not run in a task between fork and exec. */
+static struct sexec_step_info remote_step;
+static int remote_step_ready;
+
 /* Step description from Slurm's items and the job environment. */
 static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 {
@@ -93,14 +99,27 @@ static int remote_send(uint16_t type, const struct sexec_step_info *s,
 	return err;
 }
 
+void remote_step_init(spank_t sp)
+{
+	remote_step_info(sp, &remote_step);
+	remote_step_ready = 1;
+}
+
+static const struct sexec_step_info *remote_get_step(spank_t sp)
+{
+	if (!remote_step_ready)
+		remote_step_init(sp);
+	return &remote_step;
+}
+
 int remote_task_init_privileged(spank_t sp)
 {
-	struct sexec_step_info s;
+	const struct sexec_step_info *sinfo = remote_get_step(sp);
+	struct sexec_step_info s = *sinfo;
 	struct sexec_task_info t = { .gtask_id = SEXEC_NO_VAL };
 	uint32_t u32;
 	int id, err;
 
-	remote_step_info(sp, &s);
 	if (spank_get_item(sp, S_TASK_ID, &id) == ESPANK_SUCCESS)
 		t.task_id = (uint32_t)id;
 	if (spank_get_item(sp, S_TASK_GLOBAL_ID, &u32) == ESPANK_SUCCESS)
@@ -115,13 +134,12 @@ int remote_task_init_privileged(spank_t sp)
 
 int remote_task_exit(spank_t sp)
 {
-	struct sexec_step_info s;
+	struct sexec_step_info s = *remote_get_step(sp);
 	struct sexec_task_info t = { .gtask_id = SEXEC_NO_VAL };
 	uint32_t u32;
 	pid_t pid;
 	int id, status = 0;
 
-	remote_step_info(sp, &s);
 	if (spank_get_item(sp, S_TASK_ID, &id) == ESPANK_SUCCESS)
 		t.task_id = (uint32_t)id;
 	if (spank_get_item(sp, S_TASK_GLOBAL_ID, &u32) == ESPANK_SUCCESS)
@@ -136,9 +154,8 @@ int remote_task_exit(spank_t sp)
 
 int remote_exit(spank_t sp)
 {
-	struct sexec_step_info s;
+	struct sexec_step_info s = *remote_get_step(sp);
 
-	remote_step_info(sp, &s);
 	if (s.job_id)
 		remote_send(SEXEC_MSG_STEP_END, &s, NULL, 0, 0);
 	return 0;

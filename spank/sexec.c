@@ -25,8 +25,11 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_remote(sp))
+	if (spank_remote(sp)) {
 		args_decide(sp, &sexec_args);
+		if (sexec_observe)
+			remote_step_init(sp);
+	}
 	return ESPANK_SUCCESS;
 }
 

@@ -228,7 +228,6 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 		e->cwd_trunc = 0;
 	} else {
 		read_cwd(p, e);
-		t->cwd_key = cwd_key;
 	}
 	start = BPF_CORE_READ(p, mm, arg_start);
 	end = BPF_CORE_READ(p, mm, arg_end);
@@ -253,6 +252,8 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 		lost_inc(t->cookie, SEXEC_STAT_RB_FULL);
 		return 0;
 	}
+	/* Only a directory the collector has seen may be skipped next time. */
+	t->cwd_key = cwd_key;
 	stat_inc(SEXEC_STAT_EVENTS);
 	return 0;
 }
@@ -302,6 +303,10 @@ static __always_inline int handle_switch(struct task_struct *prev)
 	__u32 tgid;
 
 	if (!(task_state(prev) & TASK_DEAD))
+		return 0;
+	/* io_uring and other kernel-made worker threads are created without
+	 * sched_process_fork, so they never joined the alive count. */
+	if (BPF_CORE_READ(prev, flags) & (PF_IO_WORKER | PF_USER_WORKER))
 		return 0;
 	tgid = BPF_CORE_READ(prev, tgid);
 	t = bpf_map_lookup_elem(&tracked, &tgid);

@@ -163,5 +163,7 @@ struct linux_binprm {
 #pragma clang attribute pop
 
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define PF_IO_WORKER 0x00000010
+#define PF_USER_WORKER 0x00004000
 
 #endif

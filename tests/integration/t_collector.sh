@@ -42,6 +42,28 @@ check_eq "tool names recorded" "bash run_qc.py samtools samtools sort" \
 db "DELETE FROM sexec.process WHERE cluster = 'tooltest'; DELETE FROM sexec.task WHERE cluster = 'tooltest';
     DELETE FROM sexec.step WHERE cluster = 'tooltest'; DELETE FROM sexec.job WHERE cluster = 'tooltest'" >/dev/null
 
+echo "t_collector: hostile argv is stored, and costs no other record"
+cat > "$WORK/argv.sh" <<'SCRIPT'
+a=$(printf 'a\\b"c\\')
+u=$(printf '\355\240\200|\303\251')
+/bin/echo "$a" "$u" "{x,y}" > /dev/null
+/bin/true
+/bin/true
+SCRIPT
+"$BIN/sexec-run-tracked" -e -s "$SOCKET" -c argvtest -n n1 -j 995005 -- /bin/bash "$WORK/argv.sh"
+argv_done() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'argvtest' AND end_time IS NOT NULL")" = 1 ]; }
+wait_for 20 argv_done
+check_eq "backslashes and quotes in argv kept" 'a\b"c\' \
+	"$(db "SELECT argv[2] FROM sexec.process WHERE cluster = 'argvtest' AND exe = '/bin/echo'")"
+check_eq "invalid UTF-8 replaced, valid kept" '???|é' \
+	"$(db "SELECT argv[3] FROM sexec.process WHERE cluster = 'argvtest' AND exe = '/bin/echo'")"
+check_eq "braces in argv kept" '{x,y}' \
+	"$(db "SELECT argv[4] FROM sexec.process WHERE cluster = 'argvtest' AND exe = '/bin/echo'")"
+check_eq "the other records of the batch are there" 2 \
+	"$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'argvtest' AND exe = '/bin/true'")"
+db "DELETE FROM sexec.process WHERE cluster = 'argvtest'; DELETE FROM sexec.task WHERE cluster = 'argvtest';
+    DELETE FROM sexec.step WHERE cluster = 'argvtest'; DELETE FROM sexec.job WHERE cluster = 'argvtest'" >/dev/null
+
 echo "t_collector: raw_tp fallback"
 RAW=$WORK/rawtp
 mkdir -p "$RAW"

@@ -234,12 +234,12 @@ static void test_conf_good(void)
 	char err[256];
 
 	CU_ASSERT_FATAL(write_conf("# comment\n cluster = hpc1 \nnode=n7\n"
-				   "db = \"host=/run/pg port=5439 dbname=sexec\"\n"
+				   "db = \"host=/run/pg port=5439 dbname=sexec password=a#b\"\n"
 				   "argv_max = 1024 # trailing comment\n\n") == 0);
 	CU_ASSERT_EQUAL(conf_load(&c, tmpconf, 1, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(c.cluster, "hpc1");
 	CU_ASSERT_STRING_EQUAL(c.node, "n7");
-	CU_ASSERT_STRING_EQUAL(c.db, "host=/run/pg port=5439 dbname=sexec");
+	CU_ASSERT_STRING_EQUAL(c.db, "host=/run/pg port=5439 dbname=sexec password=a#b");
 	CU_ASSERT_EQUAL(c.argv_max, 1024);
 	CU_ASSERT_EQUAL(c.flush_ms, 1000); /* default kept */
 	CU_ASSERT_STRING_EQUAL(c.socket_path, SEXEC_SOCKET_DEFAULT);
