@@ -108,6 +108,7 @@ struct store {
 	int jfd, ofd;
 	char jpath[160];
 	uint64_t jsize, committed, synced;
+	uint64_t compact_bytes;
 };
 
 /* Serialized op: u32 length, u8 kind, then per param an i32 length (-1 =
@@ -697,7 +698,45 @@ static void store_requeue_front(struct store *s, struct store_op *batch, struct 
 
 /* The database has everything up to jend: remember it, and start the
  * journal over once nothing is waiting. */
-static void store_committed(struct store *s, uint64_t jend, uint64_t rows, uint64_t ops)
+/* Under steady load the queue is never empty at a commit: once the
+ * committed part is large, copy the uncommitted tail into a new journal. */
+static void store_compact(struct store *s)
+{
+	uint64_t keep = s->jsize - s->committed, cut = s->committed;
+	char tmp[200], *buf = malloc(keep ? keep : 1);
+	struct store_op *op;
+	int fd = -1;
+
+	if (!buf)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.new", s->jpath);
+	if (pread(s->jfd, buf, keep, (off_t)cut) != (ssize_t)keep)
+		goto out;
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, buf, keep) != (ssize_t)keep || fdatasync(fd) ||
+	    rename(tmp, s->jpath)) {
+		log_warn("store: cannot compact the journal: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(s->jfd);
+	s->jfd = fd;
+	for (op = s->head; op; op = op->next)
+		op->jend -= cut;
+	s->jsize = s->synced = keep;
+	s->committed = 0;
+	store_write_offset(s, 0);
+	log_info("store: journal compacted (%" PRIu64 " bytes committed dropped, %" PRIu64
+		 " kept)", cut, keep);
+out:
+	free(buf);
+}
+
+/* may_compact: no op outside the queue still holds a journal offset. */
+static void store_committed(struct store *s, uint64_t jend, uint64_t rows, uint64_t ops,
+			    int may_compact)
 {
 	store_write_offset(s, jend);
 	pthread_mutex_lock(&s->lock);
@@ -705,8 +744,11 @@ static void store_committed(struct store *s, uint64_t jend, uint64_t rows, uint6
 	s->st.ops_written += ops;
 	s->committed = jend;
 	if (!s->head && s->committed == s->jsize && s->jfd >= 0 && ftruncate(s->jfd, 0) == 0) {
+		/* Everything is in the database: start the journal over. */
 		s->jsize = s->committed = s->synced = 0;
 		store_write_offset(s, 0);
+	} else if (may_compact && s->jfd >= 0 && s->committed >= s->compact_bytes) {
+		store_compact(s);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -723,7 +765,7 @@ static struct store_op *store_isolate(struct store *s, struct store_op *batch)
 
 		op->next = NULL;
 		if (store_write_batch(s, op, &rows, &ops) == 0) {
-			store_committed(s, op->jend, rows, ops);
+			store_committed(s, op->jend, rows, ops, !rest);
 		} else if (PQstatus(s->conn) == CONNECTION_OK && store_data_error(s)) {
 			log_err("store: the database refuses a record as data (SQLSTATE %s); "
 				"dropped: %.200s", s->sqlstate,
@@ -731,7 +773,7 @@ static struct store_op *store_isolate(struct store *s, struct store_op *batch)
 			pthread_mutex_lock(&s->lock);
 			s->st.dropped++;
 			pthread_mutex_unlock(&s->lock);
-			store_committed(s, op->jend, 0, 0);
+			store_committed(s, op->jend, 0, 0, !rest);
 		} else {
 			op->next = rest;
 			return op;
@@ -806,7 +848,7 @@ static void *store_main(void *arg)
 			}
 		}
 		if (s->conn && store_write_batch(s, batch, &rows, &ops) == 0) {
-			store_committed(s, last->jend, rows, ops);
+			store_committed(s, last->jend, rows, ops, 1);
 			while (batch) {
 				op = batch->next;
 				store_free_op(batch);
@@ -945,6 +987,7 @@ struct store *create_store(const struct sexec_conf *conf)
 	s->flush_ms = conf->flush_ms;
 	s->batch_rows = conf->batch_rows;
 	s->queue_max = conf->queue_max;
+	s->compact_bytes = (uint64_t)conf->journal_compact_kb * 1024;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	if (pthread_create(&s->thread, NULL, store_main, s)) {
