@@ -359,6 +359,13 @@ void probe_each_tracked(struct probe *p,
 	}
 }
 
+int probe_is_tracked(struct probe *p, uint32_t tgid)
+{
+	struct sexec_track t;
+
+	return bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t) == 0;
+}
+
 uint64_t probe_lost_unattributed(struct probe *p)
 {
 	uint32_t key = SEXEC_STAT_LOST_UNATTRIBUTED;

@@ -28,6 +28,7 @@ int probe_restored(struct probe *p);
 void probe_each_tracked(struct probe *p,
 			void (*fn)(void *arg, uint32_t tgid, uint32_t ppid, uint64_t cookie),
 			void *arg);
+int probe_is_tracked(struct probe *p, uint32_t tgid);
 /* Losses BPF could not charge to a registration, summed over CPUs. */
 uint64_t probe_lost_unattributed(struct probe *p);
 /* Events lost for one registration; the counter is reset. */

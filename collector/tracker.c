@@ -43,6 +43,7 @@ struct treg {
 
 struct tproc {
 	int restored; /* rebuilt from the pinned map after a collector restart */
+	int missing;  /* sweeps that found it gone from the BPF map */
 	uint64_t cookie;
 	uint32_t ppid;
 	char *exe;
@@ -60,6 +61,7 @@ struct tracker {
 	long page_kb;
 	struct tracker_stats st;
 	const struct tool_rules *rules;
+	unsigned int ticks;
 	char state_path[160];
 	int state_fd; /* append-only log of registrations, replayed after a restart */
 };
@@ -588,11 +590,65 @@ static void tick_cb(uint64_t key, void *val, void *arg)
 	}
 }
 
+#define TRACKER_SWEEP_MAX 4096
+
+struct sweep_ctx {
+	struct tracker *t;
+	uint32_t gone[TRACKER_SWEEP_MAX];
+	int n;
+};
+
+static void sweep_cb(uint64_t key, void *val, void *arg)
+{
+	struct sweep_ctx *c = arg;
+	struct tproc *p = val;
+
+	if (probe_is_tracked(c->t->probe, (uint32_t)key)) {
+		p->missing = 0;
+	} else if (++p->missing >= 2 && c->n < TRACKER_SWEEP_MAX) {
+		/* Gone from the map for two sweeps: its exit event was lost.
+		 * (One sweep could race an exit still on its way.) */
+		c->gone[c->n++] = (uint32_t)key;
+	}
+}
+
+/* Processes whose exit was never seen would keep their step live forever. */
+static void tracker_sweep(struct tracker *t)
+{
+	struct sweep_ctx *c = calloc(1, sizeof(*c));
+	int i;
+
+	if (!c || !t->probe) {
+		free(c);
+		return;
+	}
+	c->t = t;
+	htab_each(t->procs, sweep_cb, c);
+	for (i = 0; i < c->n; i++) {
+		struct tproc *p = htab_del(t->procs, c->gone[i]);
+		struct treg *r = p ? htab_get(t->regs, p->cookie) : NULL;
+
+		t->st.procs_live--;
+		t->st.orphans++;
+		if (r) {
+			r->step->lost++;
+			if (r->step->live)
+				r->step->live--;
+			if (r->step->finalized && r->step->live == 0)
+				tracker_free_step(t, r->step);
+		}
+		tproc_free(p);
+	}
+	free(c);
+}
+
 void tracker_tick(struct tracker *t)
 {
 	struct tick_ctx c = { .t = t, .now = time(NULL) };
 	int i;
 
+	if (++t->ticks % 60 == 0)
+		tracker_sweep(t);
 	htab_each(t->steps, tick_cb, &c);
 	for (i = 0; i < c.n; i++)
 		tracker_finalize_step(t, c.due[i]);
