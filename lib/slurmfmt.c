@@ -63,6 +63,24 @@ int slurmfmt_parse_jobsel(const char *s, struct slurmfmt_jobsel *sel)
 	return 0;
 }
 
+/* Digits after a decimal point, as frac / scale (nine digits kept at most);
+ * at least one digit is required. */
+static int slurmfmt_parse_frac(const char **p, uint64_t *frac, uint64_t *scale)
+{
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (*scale < 1000000000) {
+			*frac = *frac * 10 + (uint64_t)(*s - '0');
+			*scale *= 10;
+		}
+	}
+	*p = s;
+	return 0;
+}
+
 int slurmfmt_parse_duration(const char *s, double *secs)
 {
 	static const char *const nodata[] = { "Unknown", "UNLIMITED", "Partition_Limit",
@@ -95,14 +113,8 @@ int slurmfmt_parse_duration(const char *s, double *secs)
 		if (n == 1 || (has_days && n != 3))
 			return -EINVAL;
 		s++;
-		if (*s < '0' || *s > '9')
+		if (slurmfmt_parse_frac(&s, &frac, &scale))
 			return -EINVAL;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (scale < 1000000000) {
-				frac = frac * 10 + (uint64_t)(*s - '0');
-				scale *= 10;
-			}
-		}
 	}
 	if (*s)
 		return -EINVAL;
@@ -149,14 +161,8 @@ int slurmfmt_parse_mem(const char *s, uint64_t *bytes, enum slurmfmt_mem_per *pe
 		return ret;
 	if (*s == '.') {
 		s++;
-		if (*s < '0' || *s > '9')
+		if (slurmfmt_parse_frac(&s, &frac, &scale))
 			return -EINVAL;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (scale < 1000000000) {
-				frac = frac * 10 + (uint64_t)(*s - '0');
-				scale *= 10;
-			}
-		}
 	}
 	if (*s && (u = strchr(units, *s)) != NULL) {
 		mult = (uint64_t)1 << (10 * (u - units + 1));
