@@ -44,6 +44,12 @@ db() {
 		-v ON_ERROR_STOP=1 -c "$1"
 }
 
+# forget CONDITION: delete the rows a test made (SQL condition on cluster/job_id).
+forget() {
+	db "DELETE FROM sexec.process WHERE $1; DELETE FROM sexec.task WHERE $1;
+	    DELETE FROM sexec.step WHERE $1; DELETE FROM sexec.job WHERE $1" >/dev/null
+}
+
 # as USER CMD...: run a command as a test user in the work dir.
 as() {
 	local u=$1

@@ -24,10 +24,7 @@ TRUTH=$WORK/acct-truth.txt
 ADIR=$WORK/acct
 
 cleanup() {
-	db "DELETE FROM sexec.process WHERE cluster = '$CL' AND job_id = $JOB;
-	    DELETE FROM sexec.task WHERE cluster = '$CL' AND job_id = $JOB;
-	    DELETE FROM sexec.step WHERE cluster = '$CL' AND job_id = $JOB;
-	    DELETE FROM sexec.job WHERE cluster = '$CL' AND job_id = $JOB" >/dev/null
+	forget "cluster = '$CL' AND job_id = $JOB"
 }
 cleanup
 rm -rf "$ADIR" "$TRUTH" "$TRUTH.extra"

@@ -39,8 +39,7 @@ tools_done() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'tooltes
 wait_for 20 tools_done
 check_eq "tool names recorded" "bash run_qc.py samtools samtools sort" \
 	"$(db "SELECT string_agg(tool, ' ' ORDER BY tool) FROM sexec.process WHERE cluster = 'tooltest'")"
-db "DELETE FROM sexec.process WHERE cluster = 'tooltest'; DELETE FROM sexec.task WHERE cluster = 'tooltest';
-    DELETE FROM sexec.step WHERE cluster = 'tooltest'; DELETE FROM sexec.job WHERE cluster = 'tooltest'" >/dev/null
+forget "cluster = 'tooltest'"
 
 echo "t_collector: hostile argv is stored, and costs no other record"
 cat > "$WORK/argv.sh" <<'SCRIPT'
@@ -61,8 +60,7 @@ check_eq "braces in argv kept" '{x,y}' \
 	"$(db "SELECT argv[4] FROM sexec.process WHERE cluster = 'argvtest' AND exe = '/bin/echo'")"
 check_eq "the other records of the batch are there" 2 \
 	"$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'argvtest' AND exe = '/bin/true'")"
-db "DELETE FROM sexec.process WHERE cluster = 'argvtest'; DELETE FROM sexec.task WHERE cluster = 'argvtest';
-    DELETE FROM sexec.step WHERE cluster = 'argvtest'; DELETE FROM sexec.job WHERE cluster = 'argvtest'" >/dev/null
+forget "cluster = 'argvtest'"
 
 echo "t_collector: raw_tp fallback"
 RAW=$WORK/rawtp
@@ -91,10 +89,7 @@ check_eq "raw_tp collector stops cleanly" 0 $?
 sexecd -s "$RAW/sexecd.sock" -o bpf_dir=/sys/fs/bpf/sexec-rawtp-test --detach >/dev/null
 check_eq "detach removes its pins" "" "$(ls /sys/fs/bpf/sexec-rawtp-test 2>/dev/null)"
 
-db "DELETE FROM sexec.process WHERE job_id IN (995001, 995002);
-    DELETE FROM sexec.task WHERE job_id IN (995001, 995002);
-    DELETE FROM sexec.step WHERE job_id IN (995001, 995002);
-    DELETE FROM sexec.job WHERE job_id IN (995001, 995002)" >/dev/null
+forget "job_id IN (995001, 995002)"
 
 echo "t_collector: a full ring buffer is counted against the job, never silent"
 LOSS=$WORK/loss
@@ -134,5 +129,4 @@ if [ -n "$out" ] && jq -e '.warnings | map(test("lost")) | any' <<<"$out" >/dev/
 kill -TERM "$losspid"
 wait "$losspid"
 sexecd -s "$LOSS/sexecd.sock" -o bpf_dir=/sys/fs/bpf/sexec-loss-test --detach >/dev/null
-db "DELETE FROM sexec.process WHERE cluster = 'losstest'; DELETE FROM sexec.task WHERE cluster = 'losstest';
-    DELETE FROM sexec.step WHERE cluster = 'losstest'; DELETE FROM sexec.job WHERE cluster = 'losstest'" >/dev/null
+forget "cluster = 'losstest'"

@@ -13,8 +13,7 @@ LOG=${SEXEC_STATE:-/var/lib/sexec-cluster}/log/sexecd.log
 echo "t_outage: database down during a storm, collector killed while spooling"
 from=$(($(wc -l < "$LOG") + 1))
 newlog() { tail -n +"$from" "$LOG"; }
-db "DELETE FROM sexec.process WHERE cluster = 'outage'; DELETE FROM sexec.task WHERE cluster = 'outage';
-    DELETE FROM sexec.step WHERE cluster = 'outage'; DELETE FROM sexec.job WHERE cluster = 'outage'" >/dev/null
+forget "cluster = 'outage'"
 "$BIN/sexec-run-tracked" -e -s "$SOCKET" -c outage -n n1 -j 995007 -- \
 	/bin/bash -c 'for ((i = 0; i < 4000; i++)); do /bin/true; done' &
 storm=$!
@@ -43,5 +42,4 @@ check_eq "nothing dropped" 0 "$(sexecd --stats | awk '/^db_dropped / { print $2 
 step_closed() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'outage' AND end_time IS NOT NULL")" = 1 ]; }
 wait_for 40 step_closed
 check_eq "the step closed" 1 "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'outage' AND end_time IS NOT NULL")"
-db "DELETE FROM sexec.process WHERE cluster = 'outage'; DELETE FROM sexec.task WHERE cluster = 'outage';
-    DELETE FROM sexec.step WHERE cluster = 'outage'; DELETE FROM sexec.job WHERE cluster = 'outage'" >/dev/null
+forget "cluster = 'outage'"

@@ -43,10 +43,7 @@ five_recorded() {
 wait_for 10 five_recorded
 check_eq "5 /bin/true recorded after bad input" 5 \
 	"$(db "SELECT count(*) FROM sexec.process WHERE job_id = 990003 AND exe = '/bin/true'")"
-db "DELETE FROM sexec.process WHERE job_id BETWEEN 990000 AND 990999;
-    DELETE FROM sexec.task WHERE job_id BETWEEN 990000 AND 990999;
-    DELETE FROM sexec.step WHERE job_id BETWEEN 990000 AND 990999;
-    DELETE FROM sexec.job WHERE job_id BETWEEN 990000 AND 990999" >/dev/null
+forget "job_id BETWEEN 990000 AND 990999"
 
 out=$(sexecd -c /nonexistent/sexec.conf --check-config 2>&1)
 check_eq "a missing config file is an error" 2 $?
