@@ -124,24 +124,37 @@ static void sexecd_stats_text(void *arg, char *buf, size_t len)
 							    : 0.0);
 }
 
-static int sexecd_stats_client(const struct sexec_conf *c)
+/* Ask a running collector for its counters: 0 and the text in *m, or -errno. */
+static int sexecd_ask_stats(const struct sexec_conf *c, int timeout_ms, struct sexec_msg *m)
 {
 	uint8_t req[64], reply[SEXEC_MSG_MAX];
-	struct sexec_msg *m = malloc(sizeof(*m));
 	struct sexec_enc e;
 	const char *why;
-	int n, rc = 3;
+	int n;
+
+	proto_enc_init(&e, req, sizeof(req), SEXEC_MSG_STATS, 1);
+	n = proto_enc_finish(&e);
+	n = client_request(c->socket_path, req, (size_t)n, reply, sizeof(reply), timeout_ms);
+	if (n < 0)
+		return n;
+	if (proto_decode(reply, (size_t)n, m, &why) || m->type != SEXEC_MSG_ACK)
+		return -EPROTO;
+	return 0;
+}
+
+static int sexecd_stats_client(const struct sexec_conf *c)
+{
+	struct sexec_msg *m = malloc(sizeof(*m));
+	int err, rc = 3;
 
 	if (!m)
 		return 1;
-	proto_enc_init(&e, req, sizeof(req), SEXEC_MSG_STATS, 1);
-	n = proto_enc_finish(&e);
-	n = client_request(c->socket_path, req, (size_t)n, reply, sizeof(reply), 5000);
-	if (n < 0) {
-		fprintf(stderr, "sexecd: cannot reach the collector at %s: %s\n", c->socket_path,
-			strerror(-n));
-	} else if (proto_decode(reply, (size_t)n, m, &why) || m->type != SEXEC_MSG_ACK) {
+	err = sexecd_ask_stats(c, 5000, m);
+	if (err == -EPROTO) {
 		fprintf(stderr, "sexecd: bad reply from the collector\n");
+	} else if (err) {
+		fprintf(stderr, "sexecd: cannot reach the collector at %s: %s\n", c->socket_path,
+			strerror(-err));
 	} else {
 		fputs(m->text, stdout);
 		rc = 0;
@@ -372,14 +385,14 @@ int main(int argc, char **argv)
 	if (stats)
 		return sexecd_stats_client(&d.conf);
 	if (detach) {
-		uint8_t req[64], reply[SEXEC_MSG_MAX];
-		struct sexec_enc e;
+		struct sexec_msg *m = malloc(sizeof(*m));
 		int n;
 
-		proto_enc_init(&e, req, sizeof(req), SEXEC_MSG_STATS, 1);
-		n = proto_enc_finish(&e);
-		if (client_request(d.conf.socket_path, req, (size_t)n, reply, sizeof(reply), 1000) >
-		    0) {
+		if (!m)
+			return 1;
+		n = sexecd_ask_stats(&d.conf, 1000, m);
+		free(m);
+		if (n == 0) {
 			fprintf(stderr, "sexecd: a collector is running on %s; stop it first\n",
 				d.conf.socket_path);
 			return 1;
