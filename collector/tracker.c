@@ -771,9 +771,7 @@ static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
 	}
 	/* Split the precise run time in the ratio of the sampled user and
 	 * system ticks, as the kernel does for wait4 and getrusage. */
-	if (ut + st == 0)
-		user_ns = rt;
-	else if (st == 0)
+	if (st == 0)
 		user_ns = rt;
 	else if (ut == 0)
 		user_ns = 0;
