@@ -196,6 +196,8 @@ static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_bt
 	bpf_program__set_autoload(s->progs.raw_fork, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exec, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exit, !use_btf);
+	bpf_program__set_autoload(s->progs.btf_attach, use_btf);
+	bpf_program__set_autoload(s->progs.raw_attach, !use_btf);
 	err = lifecycle_bpf__load(s);
 	if (!err)
 		err = lifecycle_bpf__attach(s);
@@ -238,6 +240,7 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 		LINK_OF(btf_fork); LINK_OF(btf_exec); LINK_OF(btf_exit); LINK_OF(btf_exit_gd);
 		LINK_OF(raw_fork); LINK_OF(raw_exec); LINK_OF(raw_exit);
 		LINK_OF(btf_switch); LINK_OF(raw_switch);
+		LINK_OF(btf_attach); LINK_OF(raw_attach);
 #undef LINK_OF
 		if (!link || !*link)
 			continue;
@@ -397,6 +400,18 @@ int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int probe_watch_cgroup(struct probe *p, uint64_t cgid, uint64_t cookie)
+{
+	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.cgwatch), &cgid, &cookie, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+void probe_unwatch_cgroup(struct probe *p, uint64_t cgid)
+{
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.cgwatch), &cgid);
 }
 
 void probe_get_stats(struct probe *p, struct probe_stats *st)

@@ -20,6 +20,9 @@ void destroy_probe(struct probe *p);
 int probe_fd(struct probe *p);       /* epoll-able ring buffer fd */
 int probe_drain(struct probe *p);    /* consume ready records; count or -errno */
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie);
+/* Adopt processes moved into the extern step below this cgroup (its id). */
+int probe_watch_cgroup(struct probe *p, uint64_t cgid, uint64_t cookie);
+void probe_unwatch_cgroup(struct probe *p, uint64_t cgid);
 const char *probe_mode(struct probe *p); /* "tp_btf" or "raw_tp" */
 /* 1 when the pinned maps of a previous collector were taken over: processes
  * it tracked are still tracked, and its unread events are still queued. */

@@ -179,6 +179,22 @@ static void server_dispatch(struct server *s, int fd, const uint8_t *buf, size_t
 					why = "collector could not track the task";
 			}
 			break;
+		case SEXEC_MSG_STEP_BEGIN: {
+			struct ucred cred;
+			socklen_t clen = sizeof(cred);
+
+			err = proto_check_step_begin(m, &why);
+			if (!err && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
+				err = -errno;
+				why = "peer credentials unavailable";
+			}
+			if (!err) {
+				err = tracker_add_watch(s->t, m, (uint32_t)cred.pid);
+				if (err)
+					why = "collector could not watch the step";
+			}
+			break;
+		}
 		case SEXEC_MSG_TASK_END:
 			if (!SEXEC_HAVE(m, SEXEC_T_JOB_ID) || !SEXEC_HAVE(m, SEXEC_T_STEP_ID) ||
 			    !SEXEC_HAVE(m, SEXEC_T_TASK_ID)) {

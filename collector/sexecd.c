@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -23,6 +26,7 @@
 #include "server.h"
 #include "store.h"
 #include "topology.h"
+#include "jobinfo.h"
 #include "tracker.h"
 
 #define SEXECD_DRAIN_MS 100
@@ -35,7 +39,8 @@ struct sexecd {
 	struct tracker *tracker;
 	struct server *server;
 	struct tool_rules *rules;
-	int epfd, sigfd, timerfd;
+	struct jobinfo *jobinfo;
+	int epfd, sigfd, timerfd, lockfd;
 	uint64_t started_us;
 	uint64_t ticks;
 };
@@ -190,6 +195,10 @@ static int sexecd_setup(struct sexecd *d)
 	if (!d->tracker)
 		return -ENOMEM;
 	tracker_set_tool_rules(d->tracker, d->rules);
+	d->jobinfo = create_jobinfo(d->store, d->conf.squeue);
+	if (!d->jobinfo)
+		return -ENOMEM;
+	tracker_set_jobinfo(d->tracker, d->jobinfo);
 	err = create_probe(&d->probe, &d->conf, tracker_on_event, d->tracker);
 	if (err)
 		return err;
@@ -264,11 +273,39 @@ static int sexecd_run(struct sexecd *d)
 	}
 }
 
+/* One collector per node: a second one (two job steps starting it at once)
+ * goes away quietly. The lock dies with its holder. */
+static int sexecd_lock(struct sexecd *d)
+{
+	char path[160];
+
+	mkdir(d->conf.state_dir, 0700);
+	snprintf(path, sizeof(path), "%s/sexecd.lock", d->conf.state_dir);
+	d->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lockfd < 0) {
+		log_err("cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(d->lockfd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		if (err == -EWOULDBLOCK)
+			log_info("another collector holds %s; exiting", path);
+		else
+			log_err("cannot lock %s: %s", path, strerror(-err));
+		close(d->lockfd);
+		d->lockfd = -1;
+		return err;
+	}
+	return 0;
+}
+
 static void sexecd_cleanup(struct sexecd *d)
 {
 	destroy_server(d->server);
 	destroy_probe(d->probe);
 	destroy_tracker(d->tracker);
+	destroy_jobinfo(d->jobinfo);
 	destroy_store(d->store);
 	tool_rules_free(d->rules);
 	if (d->epfd > 0)
@@ -419,6 +456,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sexecd: cannot daemonize: %s\n", strerror(errno));
 		return 1;
 	}
+	err = sexecd_lock(&d);
+	if (err)
+		return err == -EWOULDBLOCK ? 3 : 1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	d.started_us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
 	err = sexecd_setup(&d);

@@ -28,41 +28,61 @@ enum store_kind {
 	OP_TASK_END,
 	OP_STEP_END,
 	OP_NODE,
+	OP_JOB_META,
 };
 
 static const struct {
 	const char *sql;
 	int nparams;
 } store_sql[] = {
+	/* The first step seen may be the extern one, which knows little: later
+	 * steps fill in what is still missing. */
 	[OP_JOB] = { "INSERT INTO sexec.job (cluster, job_id, array_job_id, array_task_id, uid,"
 		     " user_name, job_name, partition, account, restarts)"
-		     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		     " VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''),"
+		     " NULLIF($9, ''), $10)"
 		     " ON CONFLICT (cluster, job_id) DO UPDATE SET"
-		     " restarts = GREATEST(sexec.job.restarts, EXCLUDED.restarts)", 10 },
-	[OP_STEP_BEGIN] = { "INSERT INTO sexec.step (cluster, job_id, step, node, user_name,"
+		     " restarts = GREATEST(sexec.job.restarts, EXCLUDED.restarts),"
+		     " job_name = COALESCE(sexec.job.job_name, EXCLUDED.job_name),"
+		     " partition = COALESCE(sexec.job.partition, EXCLUDED.partition),"
+		     " account = COALESCE(sexec.job.account, EXCLUDED.account),"
+		     " array_job_id = COALESCE(sexec.job.array_job_id, EXCLUDED.array_job_id),"
+		     " array_task_id = COALESCE(sexec.job.array_task_id, EXCLUDED.array_task_id)",
+		     10 },
+	/* Labels travel as "k=v,k=v" (keys hold no '=', values no ','). */
+	[OP_JOB_META] = { "UPDATE sexec.job SET pipeline = NULLIF($3, ''), run = NULLIF($4, ''),"
+			  " workflow = NULLIF($5, ''), workflow_task = NULLIF($6, ''),"
+			  " labels = (SELECT coalesce(jsonb_object_agg(split_part(kv, '=', 1),"
+			  " substr(kv, strpos(kv, '=') + 1)), '{}')"
+			  " FROM unnest(string_to_array(NULLIF($7, ''), ',')) AS kv),"
+			  " work_dir = COALESCE(NULLIF($8, ''), work_dir),"
+			  " comment = COALESCE(NULLIF($9, ''), comment)"
+			  " WHERE cluster = $1 AND job_id = $2", 9 },
+	[OP_STEP_BEGIN] = { "INSERT INTO sexec.step (cluster, job_id, step, node, restart, user_name,"
 			    " alloc_cpus, alloc_mem_mb, alloc_cores, ntasks, nnodes, start_time)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-			    " 'epoch'::timestamptz + $11::bigint * interval '1 microsecond')"
-			    " ON CONFLICT DO NOTHING", 11 },
-	[OP_TASK_BEGIN] = { "INSERT INTO sexec.task (cluster, job_id, step, node, task_id, gtask_id,"
-			    " pid, user_name, start_time)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-			    " 'epoch'::timestamptz + $9::bigint * interval '1 microsecond')"
-			    " ON CONFLICT (cluster, job_id, step, node, task_id) DO UPDATE SET"
-			    " pid = EXCLUDED.pid, start_time = EXCLUDED.start_time", 9 },
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+			    " 'epoch'::timestamptz + $12::bigint * interval '1 microsecond')"
+			    " ON CONFLICT DO NOTHING", 12 },
+	[OP_TASK_BEGIN] = { "INSERT INTO sexec.task (cluster, job_id, step, node, restart, task_id,"
+			    " gtask_id, pid, user_name, start_time)"
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+			    " 'epoch'::timestamptz + $10::bigint * interval '1 microsecond')"
+			    " ON CONFLICT (cluster, job_id, step, node, restart, task_id) DO UPDATE SET"
+			    " pid = EXCLUDED.pid, start_time = EXCLUDED.start_time", 10 },
 	[OP_TASK_END] = { "UPDATE sexec.task SET"
-			  " end_time = 'epoch'::timestamptz + $6::bigint * interval '1 microsecond',"
-			  " exit_status = $7"
+			  " end_time = 'epoch'::timestamptz + $7::bigint * interval '1 microsecond',"
+			  " exit_status = $8"
 			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4"
-			  " AND task_id = $5", 7 },
+			  " AND restart = $5 AND task_id = $6", 8 },
 	/* Monotone: a later or replayed end never makes an incomplete step
 	 * complete or forgets its losses. */
 	[OP_STEP_END] = { "UPDATE sexec.step SET"
-			  " end_time = 'epoch'::timestamptz + $5::bigint * interval '1 microsecond',"
-			  " lost_events = GREATEST(lost_events, $6),"
-			  " lost_tracking = GREATEST(lost_tracking, $7),"
-			  " complete = CASE WHEN end_time IS NULL THEN $8 ELSE complete AND $8 END"
-			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4", 8 },
+			  " end_time = 'epoch'::timestamptz + $6::bigint * interval '1 microsecond',"
+			  " lost_events = GREATEST(lost_events, $7),"
+			  " lost_tracking = GREATEST(lost_tracking, $8),"
+			  " complete = CASE WHEN end_time IS NULL THEN $9 ELSE complete AND $9 END"
+			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4"
+			  " AND restart = $5", 9 },
 	[OP_NODE] = { "INSERT INTO sexec.node (cluster, node, kernel, cgroup_mode, sockets, cores,"
 		      " pus, numa_nodes, mem_mb, gpus, collector_version)"
 		      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -290,6 +310,7 @@ static void store_key(struct store_op *op, const struct sexec_step_info *st, con
 	op->params[1] = store_fmt("%u", st->job_id);
 	op->params[2] = store_str(step);
 	op->params[3] = store_str(st->node);
+	op->params[4] = store_fmt("%u", st->restarts);
 }
 
 void store_put_step_begin(struct store *s, const struct sexec_step_info *st, const char *step,
@@ -316,13 +337,13 @@ void store_put_step_begin(struct store *s, const struct sexec_step_info *st, con
 	store_enqueue(s, job);
 
 	store_key(op, st, step);
-	op->params[4] = store_str(st->user);
-	op->params[5] = store_fmt("%u", st->alloc_cpus);
-	op->params[6] = store_fmt("%" PRIu64, st->alloc_mem_mb);
-	op->params[7] = store_str(st->alloc_cores);
-	op->params[8] = store_fmt("%u", st->ntasks);
-	op->params[9] = store_fmt("%u", st->nnodes);
-	op->params[10] = store_fmt("%" PRIu64, start_us);
+	op->params[5] = store_str(st->user);
+	op->params[6] = store_fmt("%u", st->alloc_cpus);
+	op->params[7] = store_fmt("%" PRIu64, st->alloc_mem_mb);
+	op->params[8] = store_str(st->alloc_cores);
+	op->params[9] = store_fmt("%u", st->ntasks);
+	op->params[10] = store_fmt("%u", st->nnodes);
+	op->params[11] = store_fmt("%" PRIu64, start_us);
 	store_enqueue(s, op);
 }
 
@@ -334,11 +355,11 @@ void store_put_task_begin(struct store *s, const struct sexec_step_info *st, con
 	if (!op)
 		return;
 	store_key(op, st, step);
-	op->params[4] = store_fmt("%u", t->task_id);
-	op->params[5] = t->gtask_id == SEXEC_NO_VAL ? NULL : store_fmt("%u", t->gtask_id);
-	op->params[6] = store_fmt("%u", t->pid);
-	op->params[7] = store_str(st->user);
-	op->params[8] = store_fmt("%" PRIu64, start_us);
+	op->params[5] = store_fmt("%u", t->task_id);
+	op->params[6] = t->gtask_id == SEXEC_NO_VAL ? NULL : store_fmt("%u", t->gtask_id);
+	op->params[7] = store_fmt("%u", t->pid);
+	op->params[8] = store_str(st->user);
+	op->params[9] = store_fmt("%" PRIu64, start_us);
 	store_enqueue(s, op);
 }
 
@@ -350,9 +371,9 @@ void store_put_task_end(struct store *s, const struct sexec_step_info *st, const
 	if (!op)
 		return;
 	store_key(op, st, step);
-	op->params[4] = store_fmt("%u", task_id);
-	op->params[5] = store_fmt("%" PRIu64, end_us);
-	op->params[6] = store_fmt("%d", status);
+	op->params[5] = store_fmt("%u", task_id);
+	op->params[6] = store_fmt("%" PRIu64, end_us);
+	op->params[7] = store_fmt("%d", status);
 	store_enqueue(s, op);
 }
 
@@ -364,10 +385,28 @@ void store_put_step_end(struct store *s, const struct sexec_step_info *st, const
 	if (!op)
 		return;
 	store_key(op, st, step);
-	op->params[4] = store_fmt("%" PRIu64, end_us);
-	op->params[5] = store_fmt("%" PRIu64, lost_events);
-	op->params[6] = store_fmt("%" PRIu64, lost_tracking);
-	op->params[7] = strdup(complete ? "true" : "false");
+	op->params[5] = store_fmt("%" PRIu64, end_us);
+	op->params[6] = store_fmt("%" PRIu64, lost_events);
+	op->params[7] = store_fmt("%" PRIu64, lost_tracking);
+	op->params[8] = strdup(complete ? "true" : "false");
+	store_enqueue(s, op);
+}
+
+void store_put_job_meta(struct store *s, const struct job_meta *m)
+{
+	struct store_op *op = store_new_op(OP_JOB_META);
+
+	if (!op)
+		return;
+	op->params[0] = store_str(m->cluster);
+	op->params[1] = store_fmt("%u", m->job_id);
+	op->params[2] = store_str(m->pipeline);
+	op->params[3] = store_str(m->run);
+	op->params[4] = store_str(m->workflow);
+	op->params[5] = store_str(m->task);
+	op->params[6] = store_str(m->labels);
+	op->params[7] = store_str(m->work_dir);
+	op->params[8] = store_str(m->comment);
 	store_enqueue(s, op);
 }
 

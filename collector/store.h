@@ -39,6 +39,15 @@ struct node_rec {
 	uint64_t mem_mb;
 };
 
+/* What a job belongs to, worked out once its first task registers. */
+struct job_meta {
+	const char *cluster;
+	uint32_t job_id;
+	const char *pipeline, *run, *workflow, *task;
+	const char *labels; /* "k=v,k=v" */
+	const char *work_dir, *comment;
+};
+
 struct store_stats {
 	uint64_t rows_written;  /* process rows committed */
 	uint64_t ops_written;   /* job/step/task statements committed */
@@ -61,6 +70,7 @@ void store_put_task_end(struct store *s, const struct sexec_step_info *st, const
 			uint32_t task_id, uint64_t end_us, int32_t status);
 void store_put_step_end(struct store *s, const struct sexec_step_info *st, const char *step,
 			uint64_t end_us, uint64_t lost_events, uint64_t lost_tracking, int complete);
+void store_put_job_meta(struct store *s, const struct job_meta *m);
 void store_put_process(struct store *s, const struct proc_rec *p);
 void store_get_stats(struct store *s, struct store_stats *out);
 

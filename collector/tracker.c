@@ -11,13 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sexec/cgroup.h"
 #include "sexec/event.h"
 #include "sexec/log.h"
 #include "sexec/tool.h"
 #include "htab.h"
+#include "jobinfo.h"
 #include "tracker.h"
 
-#define TRACKER_STEP_GRACE_S 30 /* how long a finished step waits for stray processes */
+#define TRACKER_STEP_GRACE_S 30
+#define TRACKER_CG_MAX 16 /* how long a finished step waits for stray processes */
 
 struct tstep {
 	struct sexec_step_info info;
@@ -32,6 +35,14 @@ struct tstep {
 	time_t deadline;
 	time_t idle_since; /* when its last process exited, if the step has not ended */
 	struct treg *regs;
+	uint64_t cgids[TRACKER_CG_MAX]; /* job cgroups watched for this (extern) step */
+	int ncgids;
+};
+
+/* Steps of one job on this node, and whether its description was asked for. */
+struct tjob {
+	uint32_t nsteps;
+	uint32_t described; /* restart count + 1 of the run described */
 };
 
 struct treg {
@@ -56,7 +67,9 @@ struct tproc {
 struct tracker {
 	struct store *store;
 	struct probe *probe;
-	struct htab *steps, *regs, *procs;
+	struct htab *steps, *regs, *procs, *jobs;
+	struct jobinfo *jobinfo;
+	char cluster[SEXEC_NAME_MAX]; /* for registrations that do not name one */
 	uint64_t next_cookie;
 	long page_kb;
 	struct tracker_stats st;
@@ -132,7 +145,9 @@ static void rewrite_step_cb(uint64_t key, void *val, void *arg)
 
 	(void)key;
 	for (r = s->regs; r; r = r->next)
-		tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, 0);
+		tracker_state_append(t, r->task.task_id == SEXEC_NO_VAL ? SEXEC_MSG_STEP_BEGIN
+									 : SEXEC_MSG_TASK_BEGIN,
+				     &s->info, &r->task, r->cookie, 0);
 	if (s->ended)
 		tracker_state_append(t, SEXEC_MSG_STEP_END, &s->info, NULL, 0, s->end_us);
 }
@@ -173,6 +188,8 @@ struct tracker *create_tracker(struct store *store, const struct sexec_conf *con
 	t->steps = create_htab(64);
 	t->regs = create_htab(256);
 	t->procs = create_htab(conf->max_tracked);
+	t->jobs = create_htab(64);
+	snprintf(t->cluster, sizeof(t->cluster), "%s", conf->cluster[0] ? conf->cluster : "default");
 	/* Cookies only need to be unique while this daemon lives; start from the
 	 * clock so a restarted daemon does not reuse a predecessor's. */
 	t->next_cookie = tracker_now_us() << 8;
@@ -183,7 +200,7 @@ struct tracker *create_tracker(struct store *store, const struct sexec_conf *con
 		snprintf(t->state_path, sizeof(t->state_path), "%s/registrations",
 			 conf->state_dir);
 	}
-	if (!t->steps || !t->regs || !t->procs) {
+	if (!t->steps || !t->regs || !t->procs || !t->jobs) {
 		destroy_tracker(t);
 		return NULL;
 	}
@@ -198,6 +215,11 @@ void tracker_set_probe(struct tracker *t, struct probe *p)
 void tracker_set_tool_rules(struct tracker *t, const struct tool_rules *r)
 {
 	t->rules = r;
+}
+
+void tracker_set_jobinfo(struct tracker *t, struct jobinfo *ji)
+{
+	t->jobinfo = ji;
 }
 
 static void tproc_free(struct tproc *p)
@@ -231,6 +253,13 @@ static void free_step_cb(uint64_t key, void *val, void *arg)
 	free(s);
 }
 
+static void free_job_cb(uint64_t key, void *val, void *arg)
+{
+	(void)key;
+	(void)arg;
+	free(val);
+}
+
 void destroy_tracker(struct tracker *t)
 {
 	if (!t)
@@ -239,6 +268,9 @@ void destroy_tracker(struct tracker *t)
 		htab_each(t->procs, free_proc_cb, NULL);
 	if (t->steps)
 		htab_each(t->steps, free_step_cb, NULL);
+	if (t->jobs)
+		htab_each(t->jobs, free_job_cb, NULL);
+	destroy_htab(t->jobs);
 	destroy_htab(t->procs);
 	destroy_htab(t->steps);
 	destroy_htab(t->regs);
@@ -247,9 +279,11 @@ void destroy_tracker(struct tracker *t)
 	free(t);
 }
 
-static uint64_t step_key(uint32_t job_id, uint32_t step_id)
+/* A requeued job runs its steps again under the same ids. */
+static uint64_t step_key(const struct sexec_step_info *i)
 {
-	return ((uint64_t)job_id << 32) | step_id;
+	return (((uint64_t)i->job_id << 32) | i->step_id) +
+	       (uint64_t)i->restarts * 0x9e3779b97f4a7c15ull;
 }
 
 static char *tracker_dup_bytes(const char *s, size_t n)
@@ -283,8 +317,16 @@ static uint32_t tracker_read_ppid(uint32_t pid)
 
 static void tracker_free_step(struct tracker *t, struct tstep *s)
 {
+	struct tjob *j = htab_get(t->jobs, s->info.job_id);
 	struct treg *r;
+	int i;
 
+	for (i = 0; i < s->ncgids && t->probe; i++)
+		probe_unwatch_cgroup(t->probe, s->cgids[i]);
+	if (j && --j->nsteps == 0) {
+		htab_del(t->jobs, s->info.job_id);
+		free(j);
+	}
 	for (r = s->regs; r; r = r->next)
 		htab_del(t->regs, r->cookie);
 	htab_del(t->steps, s->key);
@@ -321,8 +363,9 @@ static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 static struct tstep *tracker_get_step(struct tracker *t, const struct sexec_step_info *info,
 				      uint64_t now, int announce)
 {
-	uint64_t key = step_key(info->job_id, info->step_id);
+	uint64_t key = step_key(info);
 	struct tstep *s = htab_get(t->steps, key);
+	struct tjob *j;
 
 	if (s && s->finalized) {
 		/* A new task of a step we closed: that step is running again. */
@@ -335,13 +378,29 @@ static struct tstep *tracker_get_step(struct tracker *t, const struct sexec_step
 	if (!s)
 		return NULL;
 	s->info = *info;
+	if (!s->info.cluster[0]) /* the plugin could not tell (extern step) */
+		snprintf(s->info.cluster, sizeof(s->info.cluster), "%s", t->cluster);
 	s->key = key;
 	record_step_name(info->step_id, s->name, sizeof(s->name));
 	s->lost_base = tracker_node_losses(t);
+	j = htab_get(t->jobs, info->job_id);
+	if (!j) {
+		j = calloc(1, sizeof(*j));
+		if (!j || htab_put(t->jobs, info->job_id, j)) {
+			free(j);
+			free(s);
+			return NULL;
+		}
+	}
 	if (htab_put(t->steps, key, s)) {
+		if (!j->nsteps) {
+			htab_del(t->jobs, info->job_id);
+			free(j);
+		}
 		free(s);
 		return NULL;
 	}
+	j->nsteps++;
 	t->st.steps_live++;
 	if (announce)
 		store_put_step_begin(t->store, &s->info, s->name, now);
@@ -389,6 +448,66 @@ static void tracker_put_proc(struct tracker *t, uint32_t tgid, struct tproc *p, 
 		tproc_free(p);
 }
 
+/* Ask once per run of a job, from its first task: only tasks know the
+ * job's working directory and environment. */
+static void tracker_describe_job(struct tracker *t, const struct sexec_step_info *info)
+{
+	struct tjob *j = htab_get(t->jobs, info->job_id);
+
+	if (!j || j->described == info->restarts + 1 || !t->jobinfo)
+		return;
+	j->described = info->restarts + 1;
+	jobinfo_request(t->jobinfo, info);
+}
+
+/* Watch the job's cgroups for processes moved into its extern step; pid is
+ * the extern step's slurmstepd, which lives in them. */
+static void tracker_watch_job(struct tracker *t, struct tstep *s, uint32_t pid, uint64_t cookie)
+{
+	struct cg_dir dirs[TRACKER_CG_MAX];
+	int n, i;
+
+	n = cgroup_job_dirs((pid_t)pid, s->info.job_id, dirs, TRACKER_CG_MAX);
+	if (n <= 0) {
+		log_warn("job %u: no cgroup of the job found from pid %u: processes adopted "
+			 "into its extern step are not followed",
+			 s->info.job_id, pid);
+		return;
+	}
+	for (i = 0; i < n && s->ncgids < TRACKER_CG_MAX; i++) {
+		if (t->probe && probe_watch_cgroup(t->probe, dirs[i].id, cookie)) {
+			log_warn("job %u: cannot watch %s: %s", s->info.job_id, dirs[i].path,
+				 strerror(errno));
+			continue;
+		}
+		s->cgids[s->ncgids++] = dirs[i].id;
+		log_debug("job %u: watching %s (cgroup %" PRIu64 ")", s->info.job_id, dirs[i].path,
+			  dirs[i].id);
+	}
+}
+
+int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid)
+{
+	uint64_t now = tracker_now_us();
+	struct sexec_task_info task = { SEXEC_NO_VAL, SEXEC_NO_VAL, pid };
+	struct tstep *s = tracker_get_step(t, &m->step, now, 1);
+	struct treg *r;
+
+	if (!s)
+		return -ENOMEM;
+	if (s->ncgids)
+		return 0; /* a repeated message */
+	r = tracker_new_reg(t, s, &task, t->next_cookie++);
+	if (!r)
+		return -ENOMEM;
+	tracker_watch_job(t, s, pid, r->cookie);
+	tracker_state_append(t, SEXEC_MSG_STEP_BEGIN, &s->info, &r->task, r->cookie, now);
+	t->st.registrations++;
+	log_debug("job %u step %s: %d cgroups watched (cookie %" PRIu64 ")", s->info.job_id,
+		  s->name, s->ncgids, r->cookie);
+	return 0;
+}
+
 int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie)
 {
 	uint64_t now = tracker_now_us();
@@ -419,6 +538,7 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 	tracker_put_proc(t, m->task.pid, p, s);
 	tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, now);
 	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
+	tracker_describe_job(t, &m->step);
 	t->st.registrations++;
 	*cookie = r->cookie;
 	log_debug("job %u step %s task %u pid %u registered (cookie %" PRIu64 ")", s->info.job_id,
@@ -502,9 +622,12 @@ int tracker_restore(struct tracker *t, int restored)
 		s = tracker_get_step(t, &m->step, m->time_us, 0);
 		if (!s)
 			break;
-		if (m->type == SEXEC_MSG_TASK_BEGIN && !htab_get(t->regs, m->cookie)) {
+		if ((m->type == SEXEC_MSG_TASK_BEGIN || m->type == SEXEC_MSG_STEP_BEGIN) &&
+		    !htab_get(t->regs, m->cookie)) {
 			if (tracker_new_reg(t, s, &m->task, m->cookie))
 				regs++;
+			if (m->type == SEXEC_MSG_STEP_BEGIN && !s->ncgids)
+				tracker_watch_job(t, s, m->task.pid, m->cookie);
 			if (m->cookie >= t->next_cookie)
 				t->next_cookie = m->cookie + 1;
 		} else if (m->type == SEXEC_MSG_STEP_END) {
@@ -533,7 +656,7 @@ out:
 
 int tracker_end_task(struct tracker *t, const struct sexec_msg *m)
 {
-	struct tstep *s = htab_get(t->steps, step_key(m->step.job_id, m->step.step_id));
+	struct tstep *s = htab_get(t->steps, step_key(&m->step));
 
 	if (!s)
 		return -ENOENT;
@@ -544,7 +667,7 @@ int tracker_end_task(struct tracker *t, const struct sexec_msg *m)
 
 int tracker_end_step(struct tracker *t, const struct sexec_msg *m)
 {
-	struct tstep *s = htab_get(t->steps, step_key(m->step.job_id, m->step.step_id));
+	struct tstep *s = htab_get(t->steps, step_key(&m->step));
 	struct treg *r;
 
 	if (!s)
@@ -674,6 +797,8 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 		p->argv_len = p->argv ? parent->argv_len : 0;
 		p->argv_trunc = parent->argv_trunc;
 	}
+	if (e->adopted && !parent) /* its program started outside our view */
+		tracker_proc_from_procfs(p, e->hdr.tgid);
 	old = htab_get(t->procs, e->hdr.tgid);
 	if (old && old->restored && old->cookie == p->cookie) {
 		/* Queued before a restart; the table already has it, fresher. */

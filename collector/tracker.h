@@ -23,6 +23,9 @@ void tracker_set_probe(struct tracker *t, struct probe *p);
 /* Tool naming rules (NULL: the built-in ones); the caller keeps ownership. */
 struct tool_rules;
 void tracker_set_tool_rules(struct tracker *t, const struct tool_rules *r);
+/* Where job descriptions are sent (NULL: nowhere); the caller keeps ownership. */
+struct jobinfo;
+void tracker_set_jobinfo(struct tracker *t, struct jobinfo *ji);
 /* After a restart that took over the pinned maps, replay the registration log
  * and rebuild the process table from the tracked map; otherwise start the log
  * afresh. Call before the ring buffer is first drained. */
@@ -30,6 +33,9 @@ int tracker_restore(struct tracker *t, int restored);
 
 /* Register a task (and its step on first sight); returns 0 and the cookie, or -errno. */
 int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie);
+/* Register a step without tasks (extern): watch the job's cgroups, found from
+ * pid (its slurmstepd), for processes moved into the extern step. */
+int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid);
 int tracker_end_task(struct tracker *t, const struct sexec_msg *m);
 int tracker_end_step(struct tracker *t, const struct sexec_msg *m);
 /* Ring buffer callback. */

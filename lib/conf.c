@@ -31,6 +31,7 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY("db", db),
 	STR_KEY("db_read", db_read),
 	STR_KEY("sacct", sacct),
+	STR_KEY("squeue", squeue),
 	STR_KEY("state_dir", state_dir),
 	STR_KEY("bpf_dir", bpf_dir),
 	STR_KEY("spool_dir", spool_dir),
@@ -50,6 +51,7 @@ void conf_defaults(struct sexec_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", SEXEC_SOCKET_DEFAULT);
 	snprintf(c->sacct, sizeof(c->sacct), "sacct");
+	snprintf(c->squeue, sizeof(c->squeue), "squeue");
 	snprintf(c->state_dir, sizeof(c->state_dir), "/run/sexec");
 	snprintf(c->bpf_dir, sizeof(c->bpf_dir), "/sys/fs/bpf/sexec");
 	snprintf(c->spool_dir, sizeof(c->spool_dir), "/var/spool/sexec");

@@ -91,6 +91,10 @@ void proto_put_step(struct sexec_enc *e, const struct sexec_step_info *s)
 	proto_put_u32(e, SEXEC_T_RESTARTS, s->restarts);
 	proto_put_u32(e, SEXEC_T_NNODES, s->nnodes);
 	proto_put_u32(e, SEXEC_T_NTASKS, s->ntasks);
+	proto_put_str(e, SEXEC_T_PIPELINE, s->pipeline);
+	proto_put_str(e, SEXEC_T_RUN, s->run);
+	proto_put_str(e, SEXEC_T_LABELS, s->labels);
+	proto_put_str(e, SEXEC_T_WORK_DIR, s->work_dir);
 }
 
 void proto_put_task(struct sexec_enc *e, const struct sexec_task_info *t)
@@ -149,6 +153,10 @@ static int proto_get_field(struct sexec_msg *m, uint16_t tag, const uint8_t *v, 
 	case SEXEC_T_NNODES: return GET_FIXED(s->nnodes, v, len);
 	case SEXEC_T_NTASKS: return GET_FIXED(s->ntasks, v, len);
 	case SEXEC_T_TIME_US: return GET_FIXED(m->time_us, v, len);
+	case SEXEC_T_PIPELINE: return proto_get_str(s->pipeline, sizeof(s->pipeline), v, len);
+	case SEXEC_T_RUN: return proto_get_str(s->run, sizeof(s->run), v, len);
+	case SEXEC_T_LABELS: return proto_get_str(s->labels, sizeof(s->labels), v, len);
+	case SEXEC_T_WORK_DIR: return proto_get_str(s->work_dir, sizeof(s->work_dir), v, len);
 	default: return 0; /* newer peer: skip what we do not know */
 	}
 }
@@ -224,8 +232,31 @@ int proto_check_task_begin(const struct sexec_msg *m, const char **why)
 			return -EBADMSG;
 		}
 	}
-	if (m->task.pid <= 1 || !m->step.cluster[0] || !m->step.node[0] || !m->step.user[0]) {
+	if (m->task.pid <= 1 || !m->step.node[0] || !m->step.user[0]) {
 		*why = "task registration has an empty or impossible value";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int proto_check_step_begin(const struct sexec_msg *m, const char **why)
+{
+	static const uint16_t need[] = { SEXEC_T_CLUSTER, SEXEC_T_NODE, SEXEC_T_JOB_ID,
+					 SEXEC_T_STEP_ID, SEXEC_T_UID, SEXEC_T_USER };
+	size_t i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (!SEXEC_HAVE(m, need[i])) {
+			*why = "step registration lacks a required field";
+			return -EBADMSG;
+		}
+	}
+	if (m->step.step_id != SEXEC_STEP_EXTERN) {
+		*why = "only the extern step registers without tasks";
+		return -EINVAL;
+	}
+	if (!m->step.node[0] || !m->step.user[0]) {
+		*why = "step registration has an empty value";
 		return -EINVAL;
 	}
 	return 0;

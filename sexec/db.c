@@ -173,7 +173,9 @@ int db_find_job(struct db *d, uint32_t job_id, const char *prefer_cluster, struc
 {
 	static const char sql[] =
 		"SELECT cluster, job_id, array_job_id, array_task_id, user_name, job_name, "
-		"partition, account, restarts, " DB_ISO("first_seen") " FROM sexec.job "
+		"partition, account, restarts, " DB_ISO("first_seen") ", pipeline, run, "
+		"workflow, workflow_task, (SELECT string_agg(key || '=' || value, ',' "
+		"ORDER BY key) FROM jsonb_each_text(labels)) FROM sexec.job "
 		"WHERE job_id = $1 ORDER BY (cluster = $2) IS TRUE DESC, first_seen DESC";
 	const char *params[2];
 	char id[16];
@@ -208,6 +210,11 @@ int db_find_job(struct db *d, uint32_t job_id, const char *prefer_cluster, struc
 	job->account = db_str(res, 0, 7, &oom);
 	job->restarts = db_int(res, 0, 8, 0);
 	job->first_seen = db_str(res, 0, 9, &oom);
+	job->pipeline = db_str(res, 0, 10, &oom);
+	job->run = db_str(res, 0, 11, &oom);
+	job->workflow = db_str(res, 0, 12, &oom);
+	job->workflow_task = db_str(res, 0, 13, &oom);
+	job->labels = db_str(res, 0, 14, &oom);
 	if (oom || !job->cluster) {
 		db_job_free(job);
 		snprintf(err, errlen, "out of memory");

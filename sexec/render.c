@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sexec/slurmfmt.h"
+#include "sexec/workflow.h"
 
 #include "json.h"
 #include "render.h"
@@ -246,6 +247,29 @@ int render_text(const struct report *r, FILE *f)
 	return 0;
 }
 
+/* "k=v,k=v" (keys hold no '=', values no ',') as a JSON object. */
+static void render_json_labels(struct json *j, const char *labels)
+{
+	const char *p = labels;
+
+	json_object_begin(j);
+	while (p && *p) {
+		size_t n = strcspn(p, ","), k = strcspn(p, "=");
+		char key[SEXEC_LABEL_KEY_MAX];
+
+		if (k < n && k < sizeof(key)) {
+			memcpy(key, p, k);
+			key[k] = '\0';
+			json_key(j, key);
+			json_string_n(j, p + k + 1, n - k - 1);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	json_object_end(j);
+}
+
 static void render_json_job(const struct report *r, struct json *j)
 {
 	const struct sacct_row *sj = r->sacct_job;
@@ -284,6 +308,18 @@ static void render_json_job(const struct report *r, struct json *j)
 	json_seconds(j, sj ? sj->total_cpu_s : NAN);
 	json_key(j, "observed");
 	json_bool(j, r->observed);
+	json_key(j, "restarts");
+	json_int_or_null(j, r->observed ? r->job.restarts : -1);
+	json_key(j, "pipeline");
+	json_string(j, r->job.pipeline);
+	json_key(j, "run");
+	json_string(j, r->job.run);
+	json_key(j, "workflow");
+	json_string(j, r->job.workflow);
+	json_key(j, "workflow_task");
+	json_string(j, r->job.workflow_task);
+	json_key(j, "labels");
+	render_json_labels(j, r->job.labels);
 	json_object_end(j);
 }
 

@@ -148,6 +148,11 @@ void db_job_free(struct db_job *job)
 	free(job->partition);
 	free(job->account);
 	free(job->first_seen);
+	free(job->pipeline);
+	free(job->run);
+	free(job->workflow);
+	free(job->workflow_task);
+	free(job->labels);
 	memset(job, 0, sizeof(*job));
 }
 

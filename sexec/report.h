@@ -32,6 +32,8 @@ struct db_job {
 	char *user, *name, *partition, *account;
 	int64_t restarts;
 	char *first_seen; /* ISO-8601 UTC */
+	/* Attribution (NULL when none): labels as "k=v,k=v" sorted by key. */
+	char *pipeline, *run, *workflow, *workflow_task, *labels;
 };
 
 /* One sexec.step row (a step on one node) with its processes summed up. */

@@ -7,6 +7,27 @@
 #include <string.h>
 
 #include "plugin.h"
+#include "sexec/workflow.h"
+
+/* label=KEY=VALUE (repeatable): a site default every job carries. */
+static int args_default_label(struct sexec_args *a, const char *v)
+{
+	struct sexec_labels *ls = calloc(1, sizeof(*ls));
+	char err[256];
+	int bad = 0;
+
+	if (!ls)
+		return 1;
+	if (labels_parse(ls, a->labels, 1, err, sizeof(err)) < 0 ||
+	    labels_parse(ls, v, 1, err, sizeof(err)) < 0 ||
+	    labels_format(ls, a->labels, sizeof(a->labels)) < 0) {
+		slurm_error("sexec: plugstack argument label=%s ignored: %s", v,
+			    err[0] ? err : "labels too long");
+		bad = 1;
+	}
+	free(ls);
+	return bad;
+}
 
 int args_parse(struct sexec_args *a, int ac, char **av)
 {
@@ -14,6 +35,7 @@ int args_parse(struct sexec_args *a, int ac, char **av)
 
 	memset(a, 0, sizeof(*a));
 	snprintf(a->socket_path, sizeof(a->socket_path), "%s", SEXEC_SOCKET_DEFAULT);
+	snprintf(a->sexecd_path, sizeof(a->sexecd_path), "%s/sexecd", SEXEC_SBINDIR);
 	a->timeout_ms = 1000;
 	for (i = 0; i < ac; i++) {
 		const char *eq = strchr(av[i], '=');
@@ -58,6 +80,28 @@ int args_parse(struct sexec_args *a, int ac, char **av)
 					    v);
 				bad++;
 			}
+		} else if (klen == 9 && strncmp(av[i], "autostart", 9) == 0) {
+			if (strcmp(v, "yes") == 0) {
+				a->autostart = 1;
+			} else if (strcmp(v, "no") == 0) {
+				a->autostart = 0;
+			} else {
+				slurm_error("sexec: plugstack argument autostart=%s is not yes or no; "
+					    "keeping %s",
+					    v, a->autostart ? "yes" : "no");
+				bad++;
+			}
+		} else if (klen == 6 && strncmp(av[i], "sexecd", 6) == 0) {
+			if (v[0] != '/' || strlen(v) >= sizeof(a->sexecd_path)) {
+				slurm_error("sexec: plugstack argument sexecd=%s must be an absolute "
+					    "path shorter than %zu bytes; keeping %s",
+					    v, sizeof(a->sexecd_path), a->sexecd_path);
+				bad++;
+				continue;
+			}
+			snprintf(a->sexecd_path, sizeof(a->sexecd_path), "%s", v);
+		} else if (klen == 5 && strncmp(av[i], "label", 5) == 0) {
+			bad += args_default_label(a, v);
 		} else {
 			slurm_error("sexec: unknown plugstack argument '%s' ignored", av[i]);
 			bad++;
@@ -72,7 +116,11 @@ int sexec_observe = 1;
  * parses the command line (srun, sbatch, or slurmstepd replaying it). */
 static int sexec_user_choice;
 
-static int args_option_cb(int val, const char *optarg, int remote)
+/* What the user said with options, in this process. */
+static char opt_pipeline[SEXEC_NAME_MAX], opt_run[SEXEC_NAME_MAX];
+static struct sexec_labels opt_labels;
+
+static int args_opt_sexec(int val, const char *optarg, int remote)
 {
 	(void)val;
 	(void)remote;
@@ -87,11 +135,77 @@ static int args_option_cb(int val, const char *optarg, int remote)
 	return 0;
 }
 
-struct spank_option sexec_option = {
-	"sexec", "on|off",
-	"Observe this job with sexec (on) or not (off). The site's policy says whether "
-	"jobs are observed unless they opt out, only when they opt in, or always.",
-	1, 0, args_option_cb,
+/* A pipeline or run name: 1 to 255 bytes, no control characters or commas. */
+static int args_name_ok(const char *v)
+{
+	size_t i, n = v ? strlen(v) : 0;
+
+	if (n == 0 || n >= SEXEC_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int args_opt_name(const char *opt, const char *optarg, char *dst)
+{
+	if (!args_name_ok(optarg)) {
+		slurm_error("sexec: --%s needs a name of 1 to %d characters without control "
+			    "characters",
+			    opt, SEXEC_NAME_MAX - 1);
+		return -1;
+	}
+	snprintf(dst, SEXEC_NAME_MAX, "%s", optarg);
+	return 0;
+}
+
+static int args_opt_pipeline(int val, const char *optarg, int remote)
+{
+	(void)val;
+	(void)remote;
+	return args_opt_name("sexec-pipeline", optarg, opt_pipeline);
+}
+
+static int args_opt_run(int val, const char *optarg, int remote)
+{
+	(void)val;
+	(void)remote;
+	return args_opt_name("sexec-run", optarg, opt_run);
+}
+
+static int args_opt_label(int val, const char *optarg, int remote)
+{
+	char err[256];
+
+	(void)val;
+	(void)remote;
+	if (!optarg || !strchr(optarg, '=')) {
+		slurm_error("sexec: --sexec-label takes KEY=VALUE, not '%s'", optarg ? optarg : "");
+		return -1;
+	}
+	if (labels_parse(&opt_labels, optarg, 1, err, sizeof(err)) < 0) {
+		slurm_error("sexec: --sexec-label=%s: %s", optarg, err);
+		return -1;
+	}
+	return 0;
+}
+
+struct spank_option sexec_options[] = {
+	{ "sexec", "on|off",
+	  "Observe this job with sexec (on) or not (off). The site's policy says whether "
+	  "jobs are observed unless they opt out, only when they opt in, or always.",
+	  1, 0, args_opt_sexec },
+	{ "sexec-pipeline", "NAME",
+	  "Pipeline this job belongs to, for sexec reports (or SEXEC_PIPELINE).", 1, 0,
+	  args_opt_pipeline },
+	{ "sexec-run", "ID", "Run of the pipeline this job belongs to (or SEXEC_RUN).", 1, 0,
+	  args_opt_run },
+	{ "sexec-label", "KEY=VALUE",
+	  "Label this job for sexec reports; repeatable, or KEY=VALUE,KEY=VALUE "
+	  "(or SEXEC_LABELS).",
+	  1, 0, args_opt_label },
+	SPANK_OPTIONS_TABLE_END
 };
 
 void args_decide(spank_t sp, const struct sexec_args *a)
@@ -100,8 +214,8 @@ void args_decide(spank_t sp, const struct sexec_args *a)
 
 	/* In slurmstepd the callback has run with the user's value; asking
 	 * again covers Slurm versions that only store it. */
-	if (spank_option_getopt(sp, &sexec_option, &arg) == ESPANK_SUCCESS && arg)
-		args_option_cb(0, arg, 1);
+	if (spank_option_getopt(sp, &sexec_options[0], &arg) == ESPANK_SUCCESS && arg)
+		args_opt_sexec(0, arg, 1);
 	switch (a->policy) {
 	case POLICY_ALWAYS:
 		if (sexec_user_choice < 0)
@@ -117,5 +231,77 @@ void args_decide(spank_t sp, const struct sexec_args *a)
 	case POLICY_NEVER:
 		sexec_observe = 0;
 		break;
+	}
+}
+
+void args_export(void)
+{
+	static struct sexec_labels env;
+	char buf[SEXEC_LABELS_STR_MAX], err[256];
+	const char *old = getenv("SEXEC_LABELS");
+	int i;
+
+	if (opt_pipeline[0])
+		setenv("SEXEC_PIPELINE", opt_pipeline, 1);
+	if (opt_run[0])
+		setenv("SEXEC_RUN", opt_run, 1);
+	if (!opt_labels.n)
+		return;
+	/* Options win over labels already in the environment. */
+	memset(&env, 0, sizeof(env));
+	if (old && labels_parse(&env, old, 1, err, sizeof(err)) < 0)
+		memset(&env, 0, sizeof(env));
+	for (i = 0; i < opt_labels.n; i++)
+		if (labels_set(&env, opt_labels.l[i].key, opt_labels.l[i].value, err,
+			       sizeof(err)) < 0) {
+			slurm_error("sexec: label %s not passed on: %s", opt_labels.l[i].key, err);
+		}
+	if (labels_format(&env, buf, sizeof(buf)) < 0) {
+		slurm_error("sexec: labels longer than %zu bytes are not passed on", sizeof(buf));
+		return;
+	}
+	setenv("SEXEC_LABELS", buf, 1);
+}
+
+void args_attribution(spank_t sp, const struct sexec_args *a, struct sexec_step_info *s)
+{
+	static struct sexec_labels ls;
+	char env[SEXEC_LABELS_STR_MAX], err[256];
+	char *arg = NULL;
+	int i;
+
+	/* Options, as slurmstepd replays them (older Slurm only stores them). */
+	if (!opt_pipeline[0] && spank_option_getopt(sp, &sexec_options[1], &arg) == ESPANK_SUCCESS &&
+	    arg)
+		args_opt_pipeline(0, arg, 1);
+	arg = NULL;
+	if (!opt_run[0] && spank_option_getopt(sp, &sexec_options[2], &arg) == ESPANK_SUCCESS && arg)
+		args_opt_run(0, arg, 1);
+	arg = NULL;
+	if (!opt_labels.n && spank_option_getopt(sp, &sexec_options[3], &arg) == ESPANK_SUCCESS &&
+	    arg)
+		args_opt_label(0, arg, 1);
+
+	if (opt_pipeline[0])
+		snprintf(s->pipeline, sizeof(s->pipeline), "%s", opt_pipeline);
+	else if (spank_getenv(sp, "SEXEC_PIPELINE", env, sizeof(env)) == ESPANK_SUCCESS &&
+		 args_name_ok(env))
+		snprintf(s->pipeline, sizeof(s->pipeline), "%s", env);
+	if (opt_run[0])
+		snprintf(s->run, sizeof(s->run), "%s", opt_run);
+	else if (spank_getenv(sp, "SEXEC_RUN", env, sizeof(env)) == ESPANK_SUCCESS &&
+		 args_name_ok(env))
+		snprintf(s->run, sizeof(s->run), "%s", env);
+
+	memset(&ls, 0, sizeof(ls));
+	labels_parse(&ls, a->labels, 1, err, sizeof(err)); /* checked at parse time */
+	if (spank_getenv(sp, "SEXEC_LABELS", env, sizeof(env)) == ESPANK_SUCCESS &&
+	    labels_parse(&ls, env, 1, err, sizeof(err)) < 0)
+		slurm_error("sexec: SEXEC_LABELS ignored: %s", err);
+	for (i = 0; i < opt_labels.n; i++)
+		labels_set(&ls, opt_labels.l[i].key, opt_labels.l[i].value, err, sizeof(err));
+	if (labels_format(&ls, s->labels, sizeof(s->labels)) < 0) {
+		slurm_error("sexec: labels longer than %zu bytes ignored", sizeof(s->labels));
+		s->labels[0] = '\0';
 	}
 }

@@ -3,13 +3,21 @@
  * the task before it execs, so none of its children escape, and report task
  * and step ends. Failures are logged once and the job goes on. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plugin.h"
+#include "sexec/cgroup.h"
 #include "sexec/proto.h"
 
 /* The step's description, gathered once in slurmstepd (remote_step_init)
@@ -65,9 +73,11 @@ static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 		s->alloc_cpus = (uint32_t)strtoul(buf, NULL, 10);
 	else if (spank_get_item(sp, S_JOB_NCPUS, &u16) == ESPANK_SUCCESS)
 		s->alloc_cpus = u16;
+	/* The extern step has no job environment: the collector then uses the
+	 * cluster name it read from slurm.conf. */
 	if (spank_getenv(sp, "SLURM_CLUSTER_NAME", s->cluster, sizeof(s->cluster)) !=
 	    ESPANK_SUCCESS)
-		snprintf(s->cluster, sizeof(s->cluster), "default");
+		s->cluster[0] = '\0';
 	if (spank_getenv(sp, "SLURMD_NODENAME", s->node, sizeof(s->node)) != ESPANK_SUCCESS) {
 		if (gethostname(s->node, sizeof(s->node)))
 			snprintf(s->node, sizeof(s->node), "unknown");
@@ -83,6 +93,7 @@ static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 		s->partition[0] = '\0';
 	if (spank_getenv(sp, "SLURM_JOB_ACCOUNT", s->account, sizeof(s->account)) != ESPANK_SUCCESS)
 		s->account[0] = '\0';
+	args_attribution(sp, &sexec_args, s);
 }
 
 /* Send one message and wait for the collector's answer (bounded). */
@@ -125,11 +136,111 @@ int remote_task_init_privileged(spank_t sp)
 	if (spank_get_item(sp, S_TASK_GLOBAL_ID, &u32) == ESPANK_SUCCESS)
 		t.gtask_id = u32;
 	t.pid = (uint32_t)getpid();
+	/* slurmstepd has moved into the job's working directory (-D) by now. */
+	if (!getcwd(s.work_dir, sizeof(s.work_dir)))
+		s.work_dir[0] = '\0';
 	err = remote_send(SEXEC_MSG_TASK_BEGIN, &s, &t, 0, 0);
 	if (err)
 		slurm_info("sexec: job %u task %u not observed: collector at %s: %s", s.job_id,
 			   t.task_id, sexec_args.socket_path, strerror(-err));
 	return 0;
+}
+
+int remote_step_begin(spank_t sp)
+{
+	const struct sexec_step_info *s = remote_get_step(sp);
+	int err;
+
+	/* The extern step has no task of ours, but pam_slurm_adopt moves ssh
+	 * sessions into it: the collector watches the job's cgroups instead. */
+	if (s->step_id != SEXEC_STEP_EXTERN)
+		return 0;
+	err = remote_send(SEXEC_MSG_STEP_BEGIN, s, NULL, 0, 0);
+	if (err)
+		slurm_info("sexec: job %u extern step not observed: collector at %s: %s", s->job_id,
+			   sexec_args.socket_path, strerror(-err));
+	return 0;
+}
+
+/* Can the collector be reached? 0, or -errno of the connect. */
+static int remote_probe_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, err = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* In the grandchild: leave the job's cgroups (Slurm kills what is left in
+ * them at the end of the step), the session and the descriptors of
+ * slurmstepd, then become sexecd. */
+static void remote_exec_sexecd(const struct sexec_args *a)
+{
+	char *argv[] = { "sexecd", "--socket", (char *)a->socket_path, NULL };
+	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	sigset_t none;
+	int fd, sig;
+
+	cgroup_move_to_root(getpid());
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	for (fd = 3; fd < 4096; fd++)
+		close(fd);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(022);
+	if (chdir("/"))
+		_exit(127);
+	execve(a->sexecd_path, argv, envp);
+	_exit(127);
+}
+
+void remote_autostart(const struct sexec_args *a)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+	int err = remote_probe_socket(a->socket_path), waited, st;
+	pid_t pid;
+
+	if (err != -ENOENT && err != -ECONNREFUSED)
+		return; /* running (or something autostart cannot mend) */
+	pid = fork();
+	if (pid < 0) {
+		slurm_error("sexec: cannot start %s: fork: %s", a->sexecd_path, strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		setsid();
+		if (fork() == 0)
+			remote_exec_sexecd(a);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	/* Two steps starting at once may both get here: the second sexecd
+	 * finds the first one's lock and leaves. */
+	for (waited = 0; waited < a->timeout_ms; waited += 20) {
+		if (remote_probe_socket(a->socket_path) == 0) {
+			slurm_info("sexec: started %s (collector up after %d ms)", a->sexecd_path,
+				   waited);
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+	slurm_error("sexec: started %s, but its socket %s did not answer within %d ms",
+		    a->sexecd_path, a->socket_path, a->timeout_ms);
 }
 
 int remote_task_exit(spank_t sp)

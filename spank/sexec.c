@@ -12,10 +12,13 @@ struct sexec_args sexec_args;
 
 int slurm_spank_init(spank_t sp, int ac, char **av)
 {
-	/* The option exists wherever a job is described: srun, sbatch, salloc
-	 * and slurmstepd. A failed registration only loses the option. */
-	if (spank_option_register(sp, &sexec_option) != ESPANK_SUCCESS)
-		slurm_verbose("sexec: could not register --sexec");
+	struct spank_option *o;
+
+	/* The options exist wherever a job is described: srun, sbatch, salloc
+	 * and slurmstepd. A failed registration only loses that option. */
+	for (o = sexec_options; o->name; o++)
+		if (spank_option_register(sp, o) != ESPANK_SUCCESS)
+			slurm_verbose("sexec: could not register --%s", o->name);
 	if (spank_context() == S_CTX_REMOTE)
 		args_parse(&sexec_args, ac, av);
 	return ESPANK_SUCCESS;
@@ -25,11 +28,20 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_remote(sp)) {
-		args_decide(sp, &sexec_args);
-		if (sexec_observe)
-			remote_step_init(sp);
+	if (!spank_remote(sp)) {
+		/* srun, sbatch, salloc: the job's environment carries the
+		 * user's attribution to every step, nested sruns included. */
+		if (spank_context() == S_CTX_LOCAL || spank_context() == S_CTX_ALLOCATOR)
+			args_export();
+		return ESPANK_SUCCESS;
 	}
+	args_decide(sp, &sexec_args);
+	if (!sexec_observe)
+		return ESPANK_SUCCESS;
+	if (sexec_args.autostart)
+		remote_autostart(&sexec_args);
+	remote_step_init(sp);
+	remote_step_begin(sp);
 	return ESPANK_SUCCESS;
 }
 

@@ -61,6 +61,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } control SEC(".maps");
 
+/* Watched job cgroups (id -> cookie of the job's extern step registration):
+ * a process moved into their extern step from outside the task tree, as
+ * pam_slurm_adopt moves ssh sessions, is tracked from then on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cgwatch SEC(".maps");
+
 /* Exec events are larger than the BPF stack: build them here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -151,7 +162,7 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	}
 	hdr_fill(&e->hdr, SEXEC_EV_FORK, ctgid, nt.cookie);
 	e->ppid = ptgid;
-	e->pad = 0;
+	e->adopted = 0;
 	e->start_ns = nt.start_ns;
 	bpf_ringbuf_submit(e, rb_flags());
 	stat_inc(SEXEC_STAT_EVENTS);
@@ -377,6 +388,73 @@ static __always_inline int handle_switch(struct task_struct *prev)
 	return 0;
 }
 
+/* Is the cgroup's name SEXEC_ADOPT_NAME ("step_extern", 11 bytes + NUL)? */
+static __always_inline int is_adopt_name(struct cgroup *cg)
+{
+	static const char want[12] = SEXEC_ADOPT_NAME;
+	union {
+		char c[12];
+		struct {
+			__u64 lo;
+			__u32 hi;
+		} w;
+	} name = {}, ref;
+
+	__builtin_memcpy(&ref, want, sizeof(ref));
+	if (bpf_probe_read_kernel(name.c, sizeof(name.c), BPF_CORE_READ(cg, kn, name)))
+		return 0;
+	return name.w.lo == ref.w.lo && name.w.hi == ref.w.hi;
+}
+
+/* Only migrations reach here, which are rare; tracked processes moved by
+ * Slurm itself are left alone. */
+static __always_inline int handle_attach(struct cgroup *dst, struct task_struct *task)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct sexec_track nt = {};
+	struct sexec_ev_fork *e;
+	struct cgroup *cg = dst;
+	__u64 *cookie = NULL;
+	int i, extern_seen = 0;
+
+	if (bpf_map_lookup_elem(&tracked, &tgid) || !gen_active())
+		return 0;
+	for (i = 0; i < SEXEC_ADOPT_DEPTH && cg; i++) {
+		__u64 id = BPF_CORE_READ(cg, kn, id);
+
+		cookie = bpf_map_lookup_elem(&cgwatch, &id);
+		if (cookie)
+			break;
+		if (!extern_seen)
+			extern_seen = is_adopt_name(cg);
+		cg = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	}
+	if (!cookie || !extern_seen)
+		return 0;
+	nt.cookie = *cookie;
+	nt.start_ns = task_start_ns(leader);
+	nt.ppid = BPF_CORE_READ(leader, real_parent, tgid);
+	nt.threads = BPF_CORE_READ(task, signal, live.counter);
+	nt.alive = nt.threads;
+	if (bpf_map_update_elem(&tracked, &tgid, &nt, BPF_NOEXIST)) {
+		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
+		return 0;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		lost_inc(nt.cookie, SEXEC_STAT_RB_FULL);
+		return 0;
+	}
+	hdr_fill(&e->hdr, SEXEC_EV_FORK, tgid, nt.cookie);
+	e->ppid = nt.ppid;
+	e->adopted = 1;
+	e->start_ns = nt.start_ns;
+	bpf_ringbuf_submit(e, rb_flags());
+	stat_inc(SEXEC_STAT_EVENTS);
+	return 0;
+}
+
 /* tp_btf where the kernel has BTF for tracepoints; raw_tp otherwise. The
  * loader enables one set with bpf_program__set_autoload(). */
 SEC("tp_btf/sched_process_fork")
@@ -433,4 +511,18 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(raw_exit, struct task_struct *p)
 {
 	return handle_exit(p, -1);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(btf_attach, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	return handle_attach(dst, task);
+}
+
+SEC("raw_tp/cgroup_attach_task")
+int BPF_PROG(raw_attach, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	return handle_attach(dst, task);
 }

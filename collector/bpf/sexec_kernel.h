@@ -160,6 +160,22 @@ struct linux_binprm {
 	const char *filename;
 };
 
+struct kernfs_node {
+	const char *name;
+	u64 id;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup_subsys_state *parent;
+};
+
+/* 'self' is the first member, so a css parent pointer is its cgroup's. */
+struct cgroup {
+	struct cgroup_subsys_state self;
+	int level;
+	struct kernfs_node *kn;
+};
+
 #pragma clang attribute pop
 
 #define SIGNAL_GROUP_EXIT 0x00000004

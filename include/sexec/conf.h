@@ -17,6 +17,7 @@ struct sexec_conf {
 	char db[1024];         /* db = libpq conninfo the collector writes with */
 	char db_read[1024];    /* db_read = conninfo for the sexec CLI (default: db without user) */
 	char sacct[256];       /* sacct = path of sacct (default: "sacct" on PATH) */
+	char squeue[256];      /* squeue = path of squeue, asked for job comments ("" = never) */
 	uint32_t argv_max;     /* argv_max = bytes of argv kept per process (default 4096) */
 	uint32_t ring_kb;      /* ring_buffer_kb = BPF ring buffer size (default 4096) */
 	uint32_t max_tracked;  /* max_tracked = live tracked processes (default 65536) */

@@ -57,9 +57,16 @@ struct sexec_ev_hdr {
 struct sexec_ev_fork {
 	struct sexec_ev_hdr hdr;
 	__u32 ppid;
-	__u32 pad;
+	__u32 adopted; /* 1: not forked by a tracked process but moved into a
+			* watched cgroup (pam_slurm_adopt): its program is read
+			* from /proc */
 	__u64 start_ns;
 };
+
+/* A watched cgroup adopts a process moved into it below a child cgroup of
+ * this name (Slurm's extern step), at most this many levels down. */
+#define SEXEC_ADOPT_NAME "step_extern"
+#define SEXEC_ADOPT_DEPTH 6
 
 struct sexec_ev_exec {
 	struct sexec_ev_hdr hdr;

@@ -27,6 +27,7 @@ enum sexec_msg_type {
 	SEXEC_MSG_TASK_END = 2,   /* a task ended, with its status */
 	SEXEC_MSG_STEP_END = 3,   /* slurmstepd is done with the step on this node */
 	SEXEC_MSG_STATS = 4,      /* ask for the collector's counters */
+	SEXEC_MSG_STEP_BEGIN = 5, /* a step without tasks (extern): watch the job's cgroups */
 	SEXEC_MSG_ACK = 0x80,
 	SEXEC_MSG_ERR = 0x81,
 };
@@ -60,6 +61,10 @@ enum sexec_tag {
 	SEXEC_T_NNODES = 23,       /* u32 */
 	SEXEC_T_NTASKS = 24,       /* u32, tasks of the step on all nodes */
 	SEXEC_T_TIME_US = 25,      /* u64, Unix µs (collector state file) */
+	SEXEC_T_PIPELINE = 26,     /* str */
+	SEXEC_T_RUN = 27,          /* str */
+	SEXEC_T_LABELS = 28,       /* str, "k=v,k=v" */
+	SEXEC_T_WORK_DIR = 29,     /* str */
 	SEXEC_T_MAX
 };
 
@@ -105,6 +110,9 @@ int proto_decode(const uint8_t *buf, size_t len, struct sexec_msg *m, const char
 
 /* Check that a TASK_BEGIN carries what the collector needs. */
 int proto_check_task_begin(const struct sexec_msg *m, const char **why);
+
+/* Check that a STEP_BEGIN is an extern step with what the collector needs. */
+int proto_check_step_begin(const struct sexec_msg *m, const char **why);
 
 /* Client: connect to the collector socket, send one request and wait at most
  * timeout_ms for the reply. Returns the reply length or -errno. */

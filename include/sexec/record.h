@@ -9,6 +9,8 @@
 
 #define SEXEC_NAME_MAX 256
 #define SEXEC_STEP_NAME_MAX 32
+#define SEXEC_LABELS_STR_MAX 1024
+#define SEXEC_WORK_DIR_MAX 1024
 
 /* Slurm's special step ids (slurm.h), kept here so lib/ needs no Slurm headers. */
 #define SEXEC_STEP_PENDING 0xfffffffdu
@@ -36,6 +38,12 @@ struct sexec_step_info {
 	uint32_t restarts;
 	uint32_t nnodes;
 	uint32_t ntasks;
+	/* Attribution the user asked for (options, environment, site defaults):
+	 * labels in canonical "k=v,k=v" form (lib/workflow.h). */
+	char pipeline[SEXEC_NAME_MAX];
+	char run[SEXEC_NAME_MAX];
+	char labels[SEXEC_LABELS_STR_MAX];
+	char work_dir[SEXEC_WORK_DIR_MAX]; /* the job's working directory */
 };
 
 struct sexec_task_info {
