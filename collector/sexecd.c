@@ -277,7 +277,8 @@ static int sexecd_run(struct sexecd *d)
  * goes away quietly. The lock dies with its holder. */
 static int sexecd_lock(struct sexecd *d)
 {
-	char path[160];
+	char path[160], pid[16];
+	int n;
 
 	mkdir(d->conf.state_dir, 0700);
 	snprintf(path, sizeof(path), "%s/sexecd.lock", d->conf.state_dir);
@@ -297,6 +298,10 @@ static int sexecd_lock(struct sexecd *d)
 		d->lockfd = -1;
 		return err;
 	}
+	/* Also a pid file: who holds the lock. */
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(d->lockfd, 0) || pwrite(d->lockfd, pid, (size_t)n, 0) != n)
+		log_warn("cannot write the pid to %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -458,7 +463,7 @@ int main(int argc, char **argv)
 	}
 	err = sexecd_lock(&d);
 	if (err)
-		return err == -EWOULDBLOCK ? 3 : 1;
+		return err == -EWOULDBLOCK ? 4 : 1;
 	clock_gettime(CLOCK_REALTIME, &now);
 	d.started_us = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
 	err = sexecd_setup(&d);

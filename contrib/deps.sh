@@ -13,7 +13,9 @@ PKGS=(
 	munge mariadb-server slurmctld slurmd slurmdbd slurm-client
 	postgresql postgresql-client
 	# tests
-	jq procps
+	jq procps util-linux
+	# pam_slurm_adopt, driven by pamtester, for the extern step tests
+	libpam-slurm-adopt pamtester
 )
 
 missing=()

@@ -120,6 +120,19 @@ static void render_text_header(const struct report *r, FILE *f)
 	} else {
 		fprintf(f, "  %-10s no records of this job\n", "sexec");
 	}
+	if (r->job.pipeline || r->job.run || r->job.workflow_task)
+		fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "Pipeline",
+			render_safe(a, sizeof(a), r->job.pipeline ? r->job.pipeline : "-", 20),
+			"Run", render_safe(b, sizeof(b), r->job.run ? r->job.run : "-", 20),
+			r->job.workflow ? r->job.workflow : "Task",
+			render_safe(c, sizeof(c), r->job.workflow_task ? r->job.workflow_task : "-",
+				    40));
+	if (r->job.labels && *r->job.labels)
+		fprintf(f, "  %-10s %s\n", "Labels",
+			render_safe(a, sizeof(a), r->job.labels, 100));
+	if (r->job.restarts > 0)
+		fprintf(f, "  %-10s %lld (steps are shown for every run)\n", "Requeued",
+			(long long)r->job.restarts);
 	if (!r->sacct_available)
 		fprintf(f, "  %-10s unavailable\n", "sacct");
 }
