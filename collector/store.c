@@ -58,22 +58,39 @@ static const struct {
 			  " work_dir = COALESCE(NULLIF($8, ''), work_dir),"
 			  " comment = COALESCE(NULLIF($9, ''), comment)"
 			  " WHERE cluster = $1 AND job_id = $2", 9 },
-	[OP_STEP_BEGIN] = { "INSERT INTO sexec.step (cluster, job_id, step, node, restart, user_name,"
+	/* A requeued job runs its steps again; Slurm 22.05 does not tell
+	 * slurmstepd the restart count before the job ends, so a step's run is
+	 * also counted here: the rows of the same step that began earlier. A
+	 * replayed begin (same start time) changes nothing. */
+	[OP_STEP_BEGIN] = { "WITH st AS (SELECT 'epoch'::timestamptz + $12::bigint *"
+			    " interval '1 microsecond' AS t), ins AS ("
+			    " INSERT INTO sexec.step (cluster, job_id, step, node, restart, user_name,"
 			    " alloc_cpus, alloc_mem_mb, alloc_cores, ntasks, nnodes, start_time)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-			    " 'epoch'::timestamptz + $12::bigint * interval '1 microsecond')"
-			    " ON CONFLICT DO NOTHING", 12 },
+			    " SELECT $1, $2, $3, $4, GREATEST($5::int, (SELECT count(*) FROM sexec.step s"
+			    " WHERE s.cluster = $1 AND s.job_id = $2 AND s.step = $3 AND s.node = $4"
+			    " AND s.start_time < st.t)::int), $6, $7, $8, $9, $10, $11, st.t FROM st"
+			    " WHERE NOT EXISTS (SELECT 1 FROM sexec.step s WHERE s.cluster = $1"
+			    " AND s.job_id = $2 AND s.step = $3 AND s.node = $4 AND s.start_time = st.t)"
+			    " ON CONFLICT DO NOTHING RETURNING restart)"
+			    " UPDATE sexec.job j SET restarts = GREATEST(j.restarts, ins.restart) FROM ins"
+			    " WHERE j.cluster = $1 AND j.job_id = $2", 12 },
+	/* Tasks, task ends and step ends belong to the step's latest run. */
 	[OP_TASK_BEGIN] = { "INSERT INTO sexec.task (cluster, job_id, step, node, restart, task_id,"
 			    " gtask_id, pid, user_name, start_time)"
-			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+			    " VALUES ($1, $2, $3, $4, COALESCE((SELECT max(restart) FROM sexec.step s"
+			    " WHERE s.cluster = $1 AND s.job_id = $2 AND s.step = $3 AND s.node = $4),"
+			    " $5::int), $6, $7, $8, $9,"
 			    " 'epoch'::timestamptz + $10::bigint * interval '1 microsecond')"
 			    " ON CONFLICT (cluster, job_id, step, node, restart, task_id) DO UPDATE SET"
 			    " pid = EXCLUDED.pid, start_time = EXCLUDED.start_time", 10 },
-	[OP_TASK_END] = { "UPDATE sexec.task SET"
+	[OP_TASK_END] = { "UPDATE sexec.task t SET"
 			  " end_time = 'epoch'::timestamptz + $7::bigint * interval '1 microsecond',"
 			  " exit_status = $8"
 			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4"
-			  " AND restart = $5 AND task_id = $6", 8 },
+			  " AND task_id = $6 AND restart = GREATEST($5::int, (SELECT max(restart)"
+			  " FROM sexec.task u WHERE u.cluster = $1 AND u.job_id = $2 AND u.step = $3"
+			  " AND u.node = $4 AND u.task_id = $6 AND u.start_time <= 'epoch'::timestamptz"
+			  " + $7::bigint * interval '1 microsecond'))", 8 },
 	/* Monotone: a later or replayed end never makes an incomplete step
 	 * complete or forgets its losses. */
 	[OP_STEP_END] = { "UPDATE sexec.step SET"
@@ -82,7 +99,10 @@ static const struct {
 			  " lost_tracking = GREATEST(lost_tracking, $8),"
 			  " complete = CASE WHEN end_time IS NULL THEN $9 ELSE complete AND $9 END"
 			  " WHERE cluster = $1 AND job_id = $2 AND step = $3 AND node = $4"
-			  " AND restart = $5", 9 },
+			  " AND restart = GREATEST($5::int, (SELECT max(restart) FROM sexec.step u"
+			  " WHERE u.cluster = $1 AND u.job_id = $2 AND u.step = $3 AND u.node = $4"
+			  " AND u.start_time <= 'epoch'::timestamptz + $6::bigint * interval"
+			  " '1 microsecond'))", 9 },
 	[OP_NODE] = { "INSERT INTO sexec.node (cluster, node, kernel, cgroup_mode, sockets, cores,"
 		      " pus, numa_nodes, mem_mb, gpus, collector_version)"
 		      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"

@@ -64,6 +64,11 @@ static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 		s->ntasks = u32;
 	if (spank_get_item(sp, S_SLURM_RESTART_COUNT, &u32) == ESPANK_SUCCESS)
 		s->restarts = u32;
+	/* Slurm 22.05 leaves the item at 0 in batch steps; the job
+	 * environment has the count. */
+	if (spank_getenv(sp, "SLURM_RESTART_COUNT", buf, sizeof(buf)) == ESPANK_SUCCESS &&
+	    strtoul(buf, NULL, 10) > s->restarts)
+		s->restarts = (uint32_t)strtoul(buf, NULL, 10);
 	if (spank_get_item(sp, S_STEP_ALLOC_MEM, &u64) == ESPANK_SUCCESS)
 		s->alloc_mem_mb = u64;
 	if (spank_get_item(sp, S_STEP_ALLOC_CORES, &cores) == ESPANK_SUCCESS && cores)

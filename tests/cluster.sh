@@ -364,6 +364,8 @@ write_slurm_configs() {
 		# (cpuset+memory limits verified), so no task/affinity fallback.
 		TaskPlugin=task/cgroup
 		PrologFlags=Contain
+		# salloc without a command runs an interactive step (step "interactive").
+		LaunchParameters=use_interactive_step
 		JobAcctGatherType=jobacct_gather/cgroup
 		JobAcctGatherFrequency=30
 		AccountingStorageType=accounting_storage/slurmdbd
