@@ -402,6 +402,11 @@ int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 	return 0;
 }
 
+void probe_untrack(struct probe *p, uint32_t tgid)
+{
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.tracked), &tgid);
+}
+
 int probe_watch_cgroup(struct probe *p, uint64_t cgid, uint64_t cookie)
 {
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.cgwatch), &cgid, &cookie, BPF_ANY))

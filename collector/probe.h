@@ -20,6 +20,8 @@ void destroy_probe(struct probe *p);
 int probe_fd(struct probe *p);       /* epoll-able ring buffer fd */
 int probe_drain(struct probe *p);    /* consume ready records; count or -errno */
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie);
+/* Stop following a process (its exit will not be reported). */
+void probe_untrack(struct probe *p, uint32_t tgid);
 /* Adopt processes moved into the extern step below this cgroup (its id). */
 int probe_watch_cgroup(struct probe *p, uint64_t cgid, uint64_t cookie);
 void probe_unwatch_cgroup(struct probe *p, uint64_t cgid);

@@ -37,6 +37,12 @@ struct tstep {
 	struct treg *regs;
 	uint64_t cgids[TRACKER_CG_MAX]; /* job cgroups watched for this (extern) step */
 	int ncgids;
+	/* An extern step waits for a task of its job before it is watched:
+	 * only tasks carry the user's --sexec=off, which the extern step never
+	 * sees. 0 once watched (or not an extern step). */
+	uint32_t pending_pid;
+	uint64_t start_us;
+	char cg_path[SEXEC_CG_PATH_MAX]; /* one watched job cgroup: gone = job gone */
 };
 
 /* Steps of one job on this node, and whether its description was asked for. */
@@ -147,7 +153,7 @@ static void rewrite_step_cb(uint64_t key, void *val, void *arg)
 	for (r = s->regs; r; r = r->next)
 		tracker_state_append(t, r->task.task_id == SEXEC_NO_VAL ? SEXEC_MSG_STEP_BEGIN
 									 : SEXEC_MSG_TASK_BEGIN,
-				     &s->info, &r->task, r->cookie, 0);
+				     &s->info, &r->task, r->cookie, s->start_us);
 	if (s->ended)
 		tracker_state_append(t, SEXEC_MSG_STEP_END, &s->info, NULL, 0, s->end_us);
 }
@@ -340,6 +346,13 @@ static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 	uint64_t lost = tracker_node_losses(t) - s->lost_base;
 	struct treg *r;
 
+	if (s->pending_pid) {
+		/* No task of the job registered (opted out, or not observed). */
+		s->finalized = 1;
+		if (s->live == 0)
+			tracker_free_step(t, s);
+		return;
+	}
 	/* BPF counts losses per registration; those it could not charge to
 	 * one go to every step that was running, so none passes as complete. */
 	for (r = s->regs; r && t->probe; r = r->next)
@@ -481,6 +494,10 @@ static void tracker_watch_job(struct tracker *t, struct tstep *s, uint32_t pid, 
 			continue;
 		}
 		s->cgids[s->ncgids++] = dirs[i].id;
+		if (!s->cg_path[0]) {
+			memcpy(s->cg_path, dirs[i].path, sizeof(s->cg_path));
+			s->cg_path[sizeof(s->cg_path) - 1] = '\0';
+		}
 		log_debug("job %u: watching %s (cgroup %" PRIu64 ")", s->info.job_id, dirs[i].path,
 			  dirs[i].id);
 	}
@@ -490,22 +507,40 @@ int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid
 {
 	uint64_t now = tracker_now_us();
 	struct sexec_task_info task = { SEXEC_NO_VAL, SEXEC_NO_VAL, pid };
-	struct tstep *s = tracker_get_step(t, &m->step, now, 1);
+	struct tstep *s = tracker_get_step(t, &m->step, now, 0);
 	struct treg *r;
 
 	if (!s)
 		return -ENOMEM;
-	if (s->ncgids)
+	if (s->regs)
 		return 0; /* a repeated message */
 	r = tracker_new_reg(t, s, &task, t->next_cookie++);
 	if (!r)
 		return -ENOMEM;
-	tracker_watch_job(t, s, pid, r->cookie);
+	s->pending_pid = pid;
+	s->start_us = now;
 	tracker_state_append(t, SEXEC_MSG_STEP_BEGIN, &s->info, &r->task, r->cookie, now);
 	t->st.registrations++;
-	log_debug("job %u step %s: %d cgroups watched (cookie %" PRIu64 ")", s->info.job_id,
-		  s->name, s->ncgids, r->cookie);
+	log_debug("job %u step %s registered, watched once a task of the job registers "
+		  "(cookie %" PRIu64 ")",
+		  s->info.job_id, s->name, r->cookie);
 	return 0;
+}
+
+/* A task of the job registered: the job is observed, so its extern step is. */
+static void tracker_confirm_extern(struct tracker *t, const struct sexec_step_info *info)
+{
+	struct sexec_step_info key = *info;
+	struct tstep *s;
+
+	key.step_id = SEXEC_STEP_EXTERN;
+	s = htab_get(t->steps, step_key(&key));
+	if (!s || !s->pending_pid || !s->regs)
+		return;
+	tracker_watch_job(t, s, s->pending_pid, s->regs->cookie);
+	s->pending_pid = 0;
+	store_put_step_begin(t->store, &s->info, s->name, s->start_us);
+	log_debug("job %u step %s: %d cgroups watched", s->info.job_id, s->name, s->ncgids);
 }
 
 int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie)
@@ -539,6 +574,7 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 	tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, now);
 	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
 	tracker_describe_job(t, &m->step);
+	tracker_confirm_extern(t, &m->step);
 	t->st.registrations++;
 	*cookie = r->cookie;
 	log_debug("job %u step %s task %u pid %u registered (cookie %" PRIu64 ")", s->info.job_id,
@@ -600,6 +636,17 @@ static void restore_proc_cb(void *arg, uint32_t tgid, uint32_t ppid, uint64_t co
 	tracker_put_proc(t, tgid, p, r->step);
 }
 
+static void restore_extern_cb(uint64_t key, void *val, void *arg)
+{
+	struct tracker *t = arg;
+	struct tstep *s = val;
+	struct tjob *j = htab_get(t->jobs, s->info.job_id);
+
+	(void)key;
+	if (s->pending_pid && j && j->nsteps > 1)
+		tracker_confirm_extern(t, &s->info);
+}
+
 int tracker_restore(struct tracker *t, int restored)
 {
 	uint8_t *buf = malloc(SEXEC_MSG_MAX);
@@ -626,10 +673,14 @@ int tracker_restore(struct tracker *t, int restored)
 		    !htab_get(t->regs, m->cookie)) {
 			if (tracker_new_reg(t, s, &m->task, m->cookie))
 				regs++;
-			if (m->type == SEXEC_MSG_STEP_BEGIN && !s->ncgids)
-				tracker_watch_job(t, s, m->task.pid, m->cookie);
+			if (m->type == SEXEC_MSG_STEP_BEGIN) {
+				s->pending_pid = m->task.pid;
+				s->start_us = m->time_us;
+			}
 			if (m->cookie >= t->next_cookie)
 				t->next_cookie = m->cookie + 1;
+		} else if (m->type == SEXEC_MSG_TASK_BEGIN) {
+			tracker_confirm_extern(t, &m->step);
 		} else if (m->type == SEXEC_MSG_STEP_END) {
 			s->ended = 1;
 			s->end_us = m->time_us;
@@ -638,6 +689,9 @@ int tracker_restore(struct tracker *t, int restored)
 	}
 	if (fd >= 0)
 		close(fd);
+	/* The log's order is a hash table's: a task may come before its
+	 * job's extern step. */
+	htab_each(t->steps, restore_extern_cb, t);
 	if (bad)
 		log_warn("state: %s is damaged after %d registrations; the rest is ignored",
 			 t->state_path, regs);
@@ -700,6 +754,19 @@ static void tick_cb(uint64_t key, void *val, void *arg)
 	(void)key;
 	if (s->ended && !s->finalized && s->deadline <= c->now && c->n < 64)
 		c->due[c->n++] = s;
+	if (s->info.step_id == SEXEC_STEP_EXTERN && !s->ended && !s->finalized) {
+		/* Idle is normal for an extern step (an ssh session may come
+		 * any time): it lasts as long as its job, whose cgroup (or, not
+		 * yet watched, its slurmstepd) goes with it. */
+		char proc[32];
+
+		snprintf(proc, sizeof(proc), "/proc/%u", s->pending_pid);
+		if ((s->pending_pid && access(proc, F_OK)) ||
+		    (!s->pending_pid && (!s->cg_path[0] || access(s->cg_path, F_OK))))
+			if (!s->live && c->n < 64)
+				c->due[c->n++] = s;
+		return;
+	}
 	/* Every process of the step is gone but its end never came (missed
 	 * while the collector was down, or a registration without a plugin):
 	 * close it after the grace period rather than keep it forever. */
@@ -796,6 +863,14 @@ static void tracker_on_fork(struct tracker *t, const struct sexec_ev_fork *e)
 		p->argv = tracker_dup_bytes(parent->argv, parent->argv_len);
 		p->argv_len = p->argv ? parent->argv_len : 0;
 		p->argv_trunc = parent->argv_trunc;
+	}
+	if (e->adopted && r && e->ppid == r->task.pid) {
+		/* The extern step's slurmstepd keeps a child of its own in the
+		 * step (a sleep); that is Slurm's, not the user's. */
+		if (t->probe)
+			probe_untrack(t->probe, e->hdr.tgid);
+		tproc_free(p);
+		return;
 	}
 	if (e->adopted && !parent) /* its program started outside our view */
 		tracker_proc_from_procfs(p, e->hdr.tgid);

@@ -51,7 +51,7 @@ for t in 0 1 2; do
 		"$(db "SELECT string_agg(task_id || ':' || n, ' ' ORDER BY task_id) FROM
 			(SELECT task_id, count(*) n FROM sexec.process WHERE job_id = $jid
 			 AND step = '0' AND exe = '/bin/sleep' GROUP BY task_id) s")"
-	check_eq "task $t: steps recorded complete" "0:true batch:true" \
+	check_eq "task $t: steps recorded complete" "0:true batch:true extern:true" \
 		"$(db "SELECT string_agg(step || ':' || complete, ' ' ORDER BY step)
 			FROM sexec.step WHERE job_id = $jid")"
 	check_eq "task $t: step 0 tasks registered" 2 \
