@@ -82,8 +82,10 @@ jid2=$(as "$TEST_USER" sbatch --parsable --wait -o /dev/null --array=1-2 -n1 \
 	--wrap "/bin/true; /bin/true")
 check_eq "array ran" 0 $?
 check_eq "exactly one collector after two concurrent starts" 1 "$(count_collectors)"
+# sacct may not know the tasks the moment sbatch --wait returns.
+task_known() { id=$(array_task_jobid "${jid2}_$1"); [ -n "$id" ]; }
 for t in 1 2; do
-	id=$(array_task_jobid "${jid2}_$t")
+	wait_for 30 task_known "$t"
 	wait_for 30 steps_closed "$id"
 	check_eq "array task $t observed (shell + 2 /bin/true)" 3 \
 		"$(db "SELECT count(*) FROM sexec.process WHERE job_id = ${id:-0} AND step = 'batch'")"
