@@ -23,6 +23,8 @@
 
 #define JOBINFO_QUEUE_MAX 4096
 #define JOBINFO_TIMEOUT_MS 5000
+/* squeue talks to slurmctld: wait until the job launch is over. */
+#define JOBINFO_DELAY_MS 2000
 
 extern char **environ;
 
@@ -35,6 +37,7 @@ struct jobreq {
 	char pipeline[SEXEC_NAME_MAX];
 	char run[SEXEC_NAME_MAX];
 	char labels[SEXEC_LABELS_STR_MAX];
+	uint64_t not_before_ms;
 };
 
 struct jobinfo {
@@ -154,6 +157,21 @@ static void *jobinfo_main(void *arg)
 		if (!ji->head)
 			break;
 		r = ji->head;
+		if (!ji->stopping && jobinfo_ms() < r->not_before_ms) {
+			struct timespec ts;
+			uint64_t ms;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ms = r->not_before_ms - jobinfo_ms();
+			ts.tv_sec += (time_t)(ms / 1000);
+			ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&ji->cond, &ji->lock, &ts);
+			continue;
+		}
 		ji->head = r->next;
 		if (!ji->head)
 			ji->tail = &ji->head;
@@ -230,9 +248,11 @@ void jobinfo_request(struct jobinfo *ji, const struct sexec_step_info *st)
 	snprintf(r->pipeline, sizeof(r->pipeline), "%s", st->pipeline);
 	snprintf(r->run, sizeof(r->run), "%s", st->run);
 	snprintf(r->labels, sizeof(r->labels), "%s", st->labels);
+	r->not_before_ms = jobinfo_ms() + JOBINFO_DELAY_MS;
 	pthread_mutex_lock(&ji->lock);
-	if (!ji->started || ji->queued >= JOBINFO_QUEUE_MAX) {
-		/* No comment then, but the rest is known now. */
+	if (!ji->started || !ji->squeue[0] || ji->queued >= JOBINFO_QUEUE_MAX ||
+	    !workflow_wants_comment(r->job_name)) {
+		/* No comment needed (or none to be had): describe it now. */
 		pthread_mutex_unlock(&ji->lock);
 		jobinfo_describe_now(ji, r, "");
 		free(r);

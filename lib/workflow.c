@@ -612,6 +612,11 @@ static int wf_explicit_labels(const char *s, struct sexec_wf *out, char *err, si
 	return 0;
 }
 
+int workflow_wants_comment(const char *job_name)
+{
+	return job_name && is_uuid(job_name, wf_strlen(job_name));
+}
+
 int workflow_detect(const struct sexec_wf_in *in, struct sexec_wf *out, char *err, size_t errlen)
 {
 	int rc = 0;

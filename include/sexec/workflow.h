@@ -74,4 +74,9 @@ struct sexec_wf {
  * and the explicit pipeline and run, without any explicit label; reason in err. */
 int workflow_detect(const struct sexec_wf_in *in, struct sexec_wf *out, char *err, size_t errlen);
 
+/* Would the job comment change what workflow_detect() finds for a job of this
+ * name? Only for Snakemake's jobs, named by their run's UUID: the comment is
+ * costly to get (slurmctld has it), so it is asked for only then. */
+int workflow_wants_comment(const char *job_name);
+
 #endif
