@@ -90,8 +90,17 @@ static int jobinfo_comment(const char *squeue, uint32_t job_id, char *out, size_
 		int64_t left = (int64_t)(deadline - jobinfo_ms());
 		ssize_t n;
 
-		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+		int pr;
+
+		if (left <= 0 || (pr = poll(&p, 1, (int)left)) == 0) {
 			err = -ETIMEDOUT;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
 			kill(pid, SIGKILL);
 			break;
 		}

@@ -31,6 +31,7 @@ struct probe {
 	int ncpus;
 	int restored;
 	int group_dead; /* sched_process_exit passes group_dead */
+	int no_adopt;   /* the cgroup attach program did not load */
 	uint64_t gen;
 	char dir[108];
 };
@@ -173,7 +174,8 @@ static int probe_exit_has_group_dead(void)
 }
 
 /* Open, size and load with one family of programs enabled. */
-static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_btf)
+static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int use_btf,
+			  int with_attach)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = p->dir);
 	struct lifecycle_bpf *s;
@@ -196,8 +198,8 @@ static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_bt
 	bpf_program__set_autoload(s->progs.raw_fork, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exec, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exit, !use_btf);
-	bpf_program__set_autoload(s->progs.btf_attach, use_btf);
-	bpf_program__set_autoload(s->progs.raw_attach, !use_btf);
+	bpf_program__set_autoload(s->progs.btf_attach, use_btf && with_attach);
+	bpf_program__set_autoload(s->progs.raw_attach, !use_btf && with_attach);
 	err = lifecycle_bpf__load(s);
 	if (!err)
 		err = lifecycle_bpf__attach(s);
@@ -208,6 +210,23 @@ static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_bt
 	p->skel = s;
 	p->mode = use_btf ? "tp_btf" : "raw_tp";
 	return 0;
+}
+
+/* The cgroup attach program is the newest and least portable (kernfs node
+ * ids are u64 since 5.5): without it only adoption into extern steps is
+ * lost, so the rest loads anyway. */
+static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_btf)
+{
+	int err = probe_load_one(p, conf, use_btf, 1);
+
+	if (err && probe_load_one(p, conf, use_btf, 0) == 0) {
+		log_warn("probe: the cgroup attach program did not load (%s): processes moved "
+			 "into a job's extern step (pam_slurm_adopt) are not followed",
+			 strerror(-err));
+		p->no_adopt = 1;
+		err = 0;
+	}
+	return err;
 }
 
 /* Load (tp_btf, else raw_tp), pin the links, then take over from the
@@ -400,6 +419,25 @@ int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+void probe_prune_watches(struct probe *p, int (*keep)(void *arg, uint64_t cookie), void *arg)
+{
+	int fd = bpf_map__fd(p->skel->maps.cgwatch);
+	uint64_t key, next, cookie, gone[256];
+	int n = 0, i, first = 1;
+
+	/* Deleting while walking restarts the walk: collect, then delete. */
+	while (n < 256 && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = 0;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &cookie) == 0 && !keep(arg, cookie))
+			gone[n++] = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	if (n)
+		log_info("probe: %d cgroup watches of ended jobs removed", n);
 }
 
 void probe_untrack(struct probe *p, uint32_t tgid)

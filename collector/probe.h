@@ -20,6 +20,8 @@ void destroy_probe(struct probe *p);
 int probe_fd(struct probe *p);       /* epoll-able ring buffer fd */
 int probe_drain(struct probe *p);    /* consume ready records; count or -errno */
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie);
+/* Remove cgroup watches whose cookie keep() does not want (after a restart). */
+void probe_prune_watches(struct probe *p, int (*keep)(void *arg, uint64_t cookie), void *arg);
 /* Stop following a process (its exit will not be reported). */
 void probe_untrack(struct probe *p, uint32_t tgid);
 /* Adopt processes moved into the extern step below this cgroup (its id). */

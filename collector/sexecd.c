@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* sexecd, the node collector: one epoll loop over the BPF ring buffer, the
  * plugin socket, a timer and signals; records go to the store thread. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -335,6 +336,11 @@ static void sexecd_default_cluster(struct sexec_conf *c)
 
 		if (sscanf(line, " ClusterName = %255[^ \t\n#]", name) == 1 ||
 		    sscanf(line, " ClusterName=%255[^ \t\n#]", name) == 1) {
+			char *p;
+
+			/* Slurm maps the name to lower case, so must we. */
+			for (p = name; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
 			snprintf(c->cluster, sizeof(c->cluster), "%s", name);
 			break;
 		}

@@ -29,6 +29,7 @@ enum store_kind {
 	OP_STEP_END,
 	OP_NODE,
 	OP_JOB_META,
+	OP_MAX
 };
 
 static const struct {
@@ -78,8 +79,9 @@ static const struct {
 	[OP_TASK_BEGIN] = { "INSERT INTO sexec.task (cluster, job_id, step, node, restart, task_id,"
 			    " gtask_id, pid, user_name, start_time)"
 			    " VALUES ($1, $2, $3, $4, COALESCE((SELECT max(restart) FROM sexec.step s"
-			    " WHERE s.cluster = $1 AND s.job_id = $2 AND s.step = $3 AND s.node = $4),"
-			    " $5::int), $6, $7, $8, $9,"
+			    " WHERE s.cluster = $1 AND s.job_id = $2 AND s.step = $3 AND s.node = $4"
+			    " AND s.start_time <= 'epoch'::timestamptz + $10::bigint *"
+			    " interval '1 microsecond'), $5::int), $6, $7, $8, $9,"
 			    " 'epoch'::timestamptz + $10::bigint * interval '1 microsecond')"
 			    " ON CONFLICT (cluster, job_id, step, node, restart, task_id) DO UPDATE SET"
 			    " pid = EXCLUDED.pid, start_time = EXCLUDED.start_time", 10 },
@@ -946,6 +948,29 @@ static void *store_main(void *arg)
 	return NULL;
 }
 
+/* A journal written before schema 4 has step and task records without the
+ * restart (5th parameter): their last parameter, always set now, is empty.
+ * Shift them into today's layout (restart 0) so an upgrade loses nothing. */
+static void store_upgrade_op(struct store_op *op)
+{
+	int n = op->kind < OP_MAX ? store_sql[op->kind].nparams : 0, i;
+
+	switch (op->kind) {
+	case OP_STEP_BEGIN:
+	case OP_TASK_BEGIN:
+	case OP_TASK_END:
+	case OP_STEP_END:
+		break;
+	default:
+		return;
+	}
+	if (n < 6 || op->params[n - 1] || !op->params[n - 2])
+		return;
+	for (i = n - 1; i > 4; i--)
+		op->params[i] = op->params[i - 1];
+	op->params[4] = strdup("0");
+}
+
 /* Queue again what the journal holds past the committed offset. */
 static void store_replay(struct store *s)
 {
@@ -995,10 +1020,11 @@ static void store_replay(struct store *s)
 			op->params[i] = strndup(buf + off + p, (size_t)pl);
 			p += (size_t)pl;
 		}
-		if (bad || op->kind > OP_NODE) {
+		if (bad || op->kind >= OP_MAX) {
 			store_free_op(op);
 			break;
 		}
+		store_upgrade_op(op);
 		off += len;
 		op->jend = off;
 		*s->tail = op;

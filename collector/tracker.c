@@ -154,6 +154,9 @@ static void rewrite_step_cb(uint64_t key, void *val, void *arg)
 		tracker_state_append(t, r->task.task_id == SEXEC_NO_VAL ? SEXEC_MSG_STEP_BEGIN
 									 : SEXEC_MSG_TASK_BEGIN,
 				     &s->info, &r->task, r->cookie, s->start_us);
+	if (s->regs && s->regs->task.task_id == SEXEC_NO_VAL && !s->pending_pid)
+		tracker_state_append(t, SEXEC_MSG_STEP_WATCH, &s->info, &s->regs->task,
+				     s->regs->cookie, s->start_us);
 	if (s->ended)
 		tracker_state_append(t, SEXEC_MSG_STEP_END, &s->info, NULL, 0, s->end_us);
 }
@@ -321,14 +324,22 @@ static uint32_t tracker_read_ppid(uint32_t pid)
 	return ppid;
 }
 
-static void tracker_free_step(struct tracker *t, struct tstep *s)
+static void tracker_unwatch(struct tracker *t, struct tstep *s)
 {
-	struct tjob *j = htab_get(t->jobs, s->info.job_id);
-	struct treg *r;
 	int i;
 
 	for (i = 0; i < s->ncgids && t->probe; i++)
 		probe_unwatch_cgroup(t->probe, s->cgids[i]);
+	s->ncgids = 0;
+	s->cg_path[0] = '\0';
+}
+
+static void tracker_free_step(struct tracker *t, struct tstep *s)
+{
+	struct tjob *j = htab_get(t->jobs, s->info.job_id);
+	struct treg *r;
+
+	tracker_unwatch(t, s);
 	if (j && --j->nsteps == 0) {
 		htab_del(t->jobs, s->info.job_id);
 		free(j);
@@ -512,8 +523,21 @@ int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid
 
 	if (!s)
 		return -ENOMEM;
-	if (s->regs)
+	if (s->regs && s->regs->task.pid == pid)
 		return 0; /* a repeated message */
+	if (s->regs) {
+		/* Another slurmstepd: the job was requeued while the step of its
+		 * previous run lingers. That run's cgroups are gone. */
+		tracker_unwatch(t, s);
+		s->regs->task.pid = pid;
+		s->pending_pid = pid;
+		s->start_us = now;
+		s->ended = 0;
+		s->finalized = 0;
+		tracker_state_append(t, SEXEC_MSG_STEP_BEGIN, &s->info, &s->regs->task,
+				     s->regs->cookie, now);
+		return 0;
+	}
 	r = tracker_new_reg(t, s, &task, t->next_cookie++);
 	if (!r)
 		return -ENOMEM;
@@ -527,20 +551,57 @@ int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid
 	return 0;
 }
 
-/* A task of the job registered: the job is observed, so its extern step is. */
-static void tracker_confirm_extern(struct tracker *t, const struct sexec_step_info *info)
+/* Watch a pending extern step's job cgroups and write its step row. */
+static void tracker_confirm_step(struct tracker *t, struct tstep *s)
+{
+	if (!s->pending_pid || !s->regs)
+		return;
+	tracker_watch_job(t, s, s->pending_pid, s->regs->cookie);
+	s->pending_pid = 0;
+	store_put_step_begin(t->store, &s->info, s->name, s->start_us);
+	tracker_state_append(t, SEXEC_MSG_STEP_WATCH, &s->info, &s->regs->task, s->regs->cookie,
+			     s->start_us);
+	log_debug("job %u step %s: %d cgroups watched", s->info.job_id, s->name, s->ncgids);
+}
+
+/* The extern step of a job, whatever run it registered as: it never knows
+ * the restart count (no job environment), tasks may. */
+static struct tstep *tracker_extern_of(struct tracker *t, const struct sexec_step_info *info)
 {
 	struct sexec_step_info key = *info;
 	struct tstep *s;
 
 	key.step_id = SEXEC_STEP_EXTERN;
 	s = htab_get(t->steps, step_key(&key));
-	if (!s || !s->pending_pid || !s->regs)
+	if (s || !info->restarts)
+		return s;
+	key.restarts = 0;
+	s = htab_get(t->steps, step_key(&key));
+	if (!s || !s->pending_pid)
+		return s;
+	/* Re-key it under the task's run before its row is written. */
+	htab_del(t->steps, s->key);
+	s->info.restarts = info->restarts;
+	s->key = step_key(&s->info);
+	if (htab_put(t->steps, s->key, s)) {
+		s->info.restarts = 0;
+		s->key = step_key(&s->info);
+		htab_put(t->steps, s->key, s);
+	}
+	return s;
+}
+
+/* A task of the job registered: the job is observed, so its extern step is.
+ * The task knows the cluster, which the extern step may not. */
+static void tracker_confirm_extern(struct tracker *t, const struct sexec_step_info *info)
+{
+	struct tstep *s = tracker_extern_of(t, info);
+
+	if (!s || !s->pending_pid)
 		return;
-	tracker_watch_job(t, s, s->pending_pid, s->regs->cookie);
-	s->pending_pid = 0;
-	store_put_step_begin(t->store, &s->info, s->name, s->start_us);
-	log_debug("job %u step %s: %d cgroups watched", s->info.job_id, s->name, s->ncgids);
+	if (info->cluster[0])
+		memcpy(s->info.cluster, info->cluster, sizeof(s->info.cluster));
+	tracker_confirm_step(t, s);
 }
 
 int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *cookie)
@@ -573,8 +634,8 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 	tracker_put_proc(t, m->task.pid, p, s);
 	tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, now);
 	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
-	tracker_describe_job(t, &m->step);
-	tracker_confirm_extern(t, &m->step);
+	tracker_describe_job(t, &s->info);
+	tracker_confirm_extern(t, &s->info);
 	t->st.registrations++;
 	*cookie = r->cookie;
 	log_debug("job %u step %s task %u pid %u registered (cookie %" PRIu64 ")", s->info.job_id,
@@ -636,15 +697,13 @@ static void restore_proc_cb(void *arg, uint32_t tgid, uint32_t ppid, uint64_t co
 	tracker_put_proc(t, tgid, p, r->step);
 }
 
-static void restore_extern_cb(uint64_t key, void *val, void *arg)
+/* Keep a cgroup watch whose registration is a watched extern step. */
+static int restore_keep_watch(void *arg, uint64_t cookie)
 {
 	struct tracker *t = arg;
-	struct tstep *s = val;
-	struct tjob *j = htab_get(t->jobs, s->info.job_id);
+	struct treg *r = htab_get(t->regs, cookie);
 
-	(void)key;
-	if (s->pending_pid && j && j->nsteps > 1)
-		tracker_confirm_extern(t, &s->info);
+	return r && r->step->ncgids > 0;
 }
 
 int tracker_restore(struct tracker *t, int restored)
@@ -679,8 +738,11 @@ int tracker_restore(struct tracker *t, int restored)
 			}
 			if (m->cookie >= t->next_cookie)
 				t->next_cookie = m->cookie + 1;
-		} else if (m->type == SEXEC_MSG_TASK_BEGIN) {
-			tracker_confirm_extern(t, &m->step);
+		} else if (m->type == SEXEC_MSG_STEP_WATCH) {
+			if (!s->pending_pid && s->regs && !s->ncgids)
+				s->pending_pid = m->task.pid; /* confirmed before */
+			s->start_us = m->time_us;
+			tracker_confirm_step(t, s);
 		} else if (m->type == SEXEC_MSG_STEP_END) {
 			s->ended = 1;
 			s->end_us = m->time_us;
@@ -689,9 +751,9 @@ int tracker_restore(struct tracker *t, int restored)
 	}
 	if (fd >= 0)
 		close(fd);
-	/* The log's order is a hash table's: a task may come before its
-	 * job's extern step. */
-	htab_each(t->steps, restore_extern_cb, t);
+	/* Watches of extern steps that ended while no collector ran. */
+	if (restored && t->probe)
+		probe_prune_watches(t->probe, restore_keep_watch, t);
 	if (bad)
 		log_warn("state: %s is damaged after %d registrations; the rest is ignored",
 			 t->state_path, regs);

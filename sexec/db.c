@@ -270,12 +270,17 @@ void db_steps_free(struct db_step_node *s, size_t n)
 int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,
 		  size_t *n, char *err, size_t errlen)
 {
-	/* A full join: processes can arrive for a step whose step row the collector missed. */
+	/* A full join: processes can arrive for a step whose step row the collector
+	 * missed. The runs of a requeued job are summed into one row per step and
+	 * node first, so their processes are counted once. */
 	static const char sql[] =
 		"SELECT coalesce(s.step, p.step), coalesce(s.node, p.node), s.alloc_cpus, "
 		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
 		"coalesce(p.n, 0), coalesce(p.cu, 0), coalesce(p.cs, 0) "
-		"FROM (SELECT * FROM sexec.step WHERE cluster = $1 AND job_id = $2) s "
+		"FROM (SELECT step, node, max(alloc_cpus) AS alloc_cpus, max(ntasks) AS ntasks, "
+		"sum(lost_events)::bigint AS lost_events, sum(lost_tracking)::bigint AS lost_tracking, "
+		"bool_and(complete) AS complete FROM sexec.step WHERE cluster = $1 AND job_id = $2 "
+		"GROUP BY step, node) s "
 		"FULL JOIN (SELECT step, node, count(*) AS n, sum(cpu_user_us)::bigint AS cu, "
 		"sum(cpu_sys_us)::bigint AS cs FROM sexec.process "
 		"WHERE cluster = $1 AND job_id = $2 GROUP BY step, node) p "

@@ -120,17 +120,23 @@ static int sexec_user_choice;
 static char opt_pipeline[SEXEC_NAME_MAX], opt_run[SEXEC_NAME_MAX];
 static struct sexec_labels opt_labels;
 
+/* In slurmstepd a refusal would fail the step: it is only logged there
+ * (srun and sbatch have refused the value already). */
+static int args_refuse(int remote)
+{
+	return remote ? 0 : -1;
+}
+
 static int args_opt_sexec(int val, const char *optarg, int remote)
 {
 	(void)val;
-	(void)remote;
 	if (optarg && strcmp(optarg, "on") == 0) {
 		sexec_user_choice = 1;
 	} else if (optarg && strcmp(optarg, "off") == 0) {
 		sexec_user_choice = -1;
 	} else {
 		slurm_error("sexec: --sexec takes 'on' or 'off', not '%s'", optarg ? optarg : "");
-		return -1;
+		return args_refuse(remote);
 	}
 	return 0;
 }
@@ -148,13 +154,13 @@ static int args_name_ok(const char *v)
 	return 1;
 }
 
-static int args_opt_name(const char *opt, const char *optarg, char *dst)
+static int args_opt_name(const char *opt, const char *optarg, char *dst, int remote)
 {
 	if (!args_name_ok(optarg)) {
 		slurm_error("sexec: --%s needs a name of 1 to %d characters without control "
 			    "characters",
 			    opt, SEXEC_NAME_MAX - 1);
-		return -1;
+		return args_refuse(remote);
 	}
 	snprintf(dst, SEXEC_NAME_MAX, "%s", optarg);
 	return 0;
@@ -163,15 +169,13 @@ static int args_opt_name(const char *opt, const char *optarg, char *dst)
 static int args_opt_pipeline(int val, const char *optarg, int remote)
 {
 	(void)val;
-	(void)remote;
-	return args_opt_name("sexec-pipeline", optarg, opt_pipeline);
+	return args_opt_name("sexec-pipeline", optarg, opt_pipeline, remote);
 }
 
 static int args_opt_run(int val, const char *optarg, int remote)
 {
 	(void)val;
-	(void)remote;
-	return args_opt_name("sexec-run", optarg, opt_run);
+	return args_opt_name("sexec-run", optarg, opt_run, remote);
 }
 
 static int args_opt_label(int val, const char *optarg, int remote)
@@ -179,14 +183,13 @@ static int args_opt_label(int val, const char *optarg, int remote)
 	char err[256];
 
 	(void)val;
-	(void)remote;
 	if (!optarg || !strchr(optarg, '=')) {
 		slurm_error("sexec: --sexec-label takes KEY=VALUE, not '%s'", optarg ? optarg : "");
-		return -1;
+		return args_refuse(remote);
 	}
 	if (labels_parse(&opt_labels, optarg, 1, err, sizeof(err)) < 0) {
 		slurm_error("sexec: --sexec-label=%s: %s", optarg, err);
-		return -1;
+		return args_refuse(remote);
 	}
 	return 0;
 }

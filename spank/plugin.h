@@ -47,6 +47,8 @@ void args_attribution(spank_t sp, const struct sexec_args *a, struct sexec_step_
 void remote_step_init(spank_t sp);
 /* Start sexecd if its socket is absent (plugstack autostart=yes). */
 void remote_autostart(const struct sexec_args *a);
+/* Is this the extern step? */
+int remote_is_extern(spank_t sp);
 /* Register a step that has no tasks (extern) so adopted processes are followed. */
 int remote_step_begin(spank_t sp);
 int remote_task_init_privileged(spank_t sp);

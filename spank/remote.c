@@ -4,6 +4,7 @@
  * and step ends. Failures are logged once and the job goes on. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,6 +152,14 @@ int remote_task_init_privileged(spank_t sp)
 	return 0;
 }
 
+int remote_is_extern(spank_t sp)
+{
+	uint32_t step;
+
+	return spank_get_item(sp, S_JOB_STEPID, &step) == ESPANK_SUCCESS &&
+	       step == SEXEC_STEP_EXTERN;
+}
+
 int remote_step_begin(spank_t sp)
 {
 	const struct sexec_step_info *s = remote_get_step(sp);
@@ -167,17 +176,19 @@ int remote_step_begin(spank_t sp)
 	return 0;
 }
 
-/* Can the collector be reached? 0, or -errno of the connect. */
+/* Can the collector be reached? 0, or -errno of the connect. Never blocks:
+ * a hung collector's full backlog (EAGAIN) counts as running. */
 static int remote_probe_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, err = 0;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EAGAIN &&
+	    errno != EINPROGRESS)
 		err = -errno;
 	close(fd);
 	return err;
@@ -185,13 +196,13 @@ static int remote_probe_socket(const char *path)
 
 /* In the grandchild: leave the job's cgroups (Slurm kills what is left in
  * them at the end of the step), the session and the descriptors of
- * slurmstepd, then become sexecd. */
-static void remote_exec_sexecd(const struct sexec_args *a)
+ * slurmstepd, then become sexecd. An exec failure is written to report. */
+static void remote_exec_sexecd(const struct sexec_args *a, int report)
 {
 	char *argv[] = { "sexecd", "--socket", (char *)a->socket_path, NULL };
 	char *envp[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	sigset_t none;
-	int fd, sig;
+	int fd, sig, err;
 
 	cgroup_move_to_root(getpid());
 	fd = open("/dev/null", O_RDWR);
@@ -200,40 +211,67 @@ static void remote_exec_sexecd(const struct sexec_args *a)
 		dup2(fd, 1);
 		dup2(fd, 2);
 	}
-	for (fd = 3; fd < 4096; fd++)
-		close(fd);
+	for (fd = 3; fd < 65536; fd++) {
+		if (fd == report)
+			continue;
+		if (close(fd) && errno == EBADF && fd > 1024)
+			break; /* past the open ones in practice */
+	}
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	umask(022);
-	if (chdir("/"))
+	if (chdir("/") == 0)
+		execve(a->sexecd_path, argv, envp);
+	err = errno;
+	if (write(report, &err, sizeof(err)) < 0)
 		_exit(127);
-	execve(a->sexecd_path, argv, envp);
 	_exit(127);
 }
 
 void remote_autostart(const struct sexec_args *a)
 {
 	struct timespec ts = { 0, 20 * 1000000L };
-	int err = remote_probe_socket(a->socket_path), waited, st;
+	int err = remote_probe_socket(a->socket_path), waited, st, pfd[2];
+	struct pollfd p;
 	pid_t pid;
 
 	if (err != -ENOENT && err != -ECONNREFUSED)
 		return; /* running (or something autostart cannot mend) */
+	if (access(a->sexecd_path, X_OK)) {
+		slurm_error("sexec: cannot start %s: %s", a->sexecd_path, strerror(errno));
+		return;
+	}
+	if (pipe2(pfd, O_CLOEXEC)) {
+		slurm_error("sexec: cannot start %s: pipe: %s", a->sexecd_path, strerror(errno));
+		return;
+	}
 	pid = fork();
 	if (pid < 0) {
 		slurm_error("sexec: cannot start %s: fork: %s", a->sexecd_path, strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
 		return;
 	}
 	if (pid == 0) {
+		close(pfd[0]);
 		setsid();
 		if (fork() == 0)
-			remote_exec_sexecd(a);
+			remote_exec_sexecd(a, pfd[1]);
 		_exit(0);
 	}
+	close(pfd[1]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	/* The write end closes on a successful exec, or carries its errno. */
+	p = (struct pollfd){ .fd = pfd[0], .events = POLLIN };
+	if (poll(&p, 1, a->timeout_ms) == 1 && read(pfd[0], &err, sizeof(err)) == sizeof(err)) {
+		close(pfd[0]);
+		slurm_error("sexec: cannot start %s: %s", a->sexecd_path, strerror(err));
+		return;
+	}
+	close(pfd[0]);
 	/* Two steps starting at once may both get here: the second sexecd
 	 * finds the first one's lock and leaves. */
 	for (waited = 0; waited < a->timeout_ms; waited += 20) {

@@ -36,7 +36,10 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 		return ESPANK_SUCCESS;
 	}
 	args_decide(sp, &sexec_args);
-	if (!sexec_observe)
+	/* The extern step never sees the user's --sexec; the collector only
+	 * watches it once a task of the job registers, so it registers unless
+	 * the site observes nothing. */
+	if (!sexec_observe && !(remote_is_extern(sp) && sexec_args.policy != POLICY_NEVER))
 		return ESPANK_SUCCESS;
 	if (sexec_args.autostart)
 		remote_autostart(&sexec_args);
@@ -67,7 +70,8 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 {
 	(void)ac;
 	(void)av;
-	if (spank_remote(sp) && sexec_observe)
+	if (spank_remote(sp) &&
+	    (sexec_observe || (remote_is_extern(sp) && sexec_args.policy != POLICY_NEVER)))
 		remote_exit(sp);
 	return ESPANK_SUCCESS;
 }

@@ -28,6 +28,7 @@ enum sexec_msg_type {
 	SEXEC_MSG_STEP_END = 3,   /* slurmstepd is done with the step on this node */
 	SEXEC_MSG_STATS = 4,      /* ask for the collector's counters */
 	SEXEC_MSG_STEP_BEGIN = 5, /* a step without tasks (extern): watch the job's cgroups */
+	SEXEC_MSG_STEP_WATCH = 6, /* collector state log only: that extern step is watched */
 	SEXEC_MSG_ACK = 0x80,
 	SEXEC_MSG_ERR = 0x81,
 };
