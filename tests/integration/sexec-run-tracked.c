@@ -17,7 +17,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: sexec-run-tracked [-e] [-s SOCKET] [-c CLUSTER] [-n NODE] [-u USER] "
-		     "[-U UID] -j JOBID [-S STEP] [-t TASK] -- COMMAND [ARG]...\n");
+		     "[-U UID] -j JOBID [-S STEP] [-t TASK] [-P PIPELINE] [-L K=V,...]\n"
+		     "       -- COMMAND [ARG]...\n");
 }
 
 /* Send one message and check the collector acknowledged it. */
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 	strcpy(s.node, "node");
 	strcpy(s.user, "root");
 	s.alloc_cpus = 1;
-	while ((opt = getopt(argc, argv, "es:c:n:u:U:j:S:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "es:c:n:u:U:j:S:t:P:L:h")) != -1) {
 		switch (opt) {
 		case 'e': wait_child = 1; break;
 		case 's': sock = optarg; break;
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 't': t.task_id = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'P': snprintf(s.pipeline, sizeof(s.pipeline), "%s", optarg); break;
+		case 'L': snprintf(s.labels, sizeof(s.labels), "%s", optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

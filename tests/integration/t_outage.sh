@@ -22,14 +22,23 @@ runuser -u postgres -- "$PGCTL" -D "$PGDATA" stop -m fast >/dev/null
 check_eq "PostgreSQL stopped during the storm" 1 "$(kill -0 $storm 2>/dev/null && echo 1 || echo 0)"
 wait "$storm"
 check_eq "storm finished while the database was down" 0 $?
+# A job that starts while the database is down: its description (pipeline,
+# labels) waits in the journal with its processes.
+"$BIN/sexec-run-tracked" -e -s "$SOCKET" -c outage -n n1 -j 995008 -P outage-pipe \
+	-L phase=down,try=1 -- /bin/bash -c 'for ((i = 0; i < 100; i++)); do /bin/true; done'
+check_eq "a job ran while the database was down" 0 $?
 sleep 1
 "$STACK" sexecd-kill
 "$STACK" sexecd-start
 "$(dirname "$0")/../cluster.sh" up >/dev/null 2>&1
-outage_done() { [ "$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'outage' AND exe = '/bin/true'")" -ge 4000 ]; }
+outage_done() { [ "$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'outage' AND exe = '/bin/true'")" -ge 4100 ]; }
 wait_for 60 outage_done
-check_eq "all 4,000 processes in the database" 4000 \
-	"$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'outage' AND exe = '/bin/true'")"
+check_eq "all 4,000 processes of the storm in the database" 4000 \
+	"$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'outage' AND job_id = 995007 AND exe = '/bin/true'")"
+check_eq "all 100 of the job started during the outage" 100 \
+	"$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'outage' AND job_id = 995008 AND exe = '/bin/true'")"
+check_eq "its description came through the journal" 'outage-pipe|{"try": "1", "phase": "down"}' \
+	"$(db "SELECT pipeline || '|' || labels::text FROM sexec.job WHERE cluster = 'outage' AND job_id = 995008")"
 check_eq "none twice" 0 \
 	"$(db "SELECT count(*) FROM (SELECT pid, start_time FROM sexec.process WHERE cluster = 'outage'
 		GROUP BY 1, 2 HAVING count(*) > 1) d")"
@@ -39,7 +48,7 @@ if newlog | grep -q "records from the journal are queued again"; then
 if newlog | grep -q "journal compacted"; then pass "the journal was compacted on the way"; else
 	fail "the journal was compacted on the way"; fi
 check_eq "nothing dropped" 0 "$(sexecd --stats | awk '/^db_dropped / { print $2 }')"
-step_closed() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'outage' AND end_time IS NOT NULL")" = 1 ]; }
+step_closed() { [ "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'outage' AND end_time IS NOT NULL")" = 2 ]; }
 wait_for 40 step_closed
-check_eq "the step closed" 1 "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'outage' AND end_time IS NOT NULL")"
+check_eq "both steps closed" 2 "$(db "SELECT count(*) FROM sexec.step WHERE cluster = 'outage' AND end_time IS NOT NULL")"
 forget "cluster = 'outage'"
