@@ -30,7 +30,8 @@ check_eq "a job ran while the database was down" 0 $?
 sleep 1
 "$STACK" sexecd-kill
 "$STACK" sexecd-start
-"$(dirname "$0")/../cluster.sh" up >/dev/null 2>&1
+SEXEC_PLUGSTACK_LINE="optional $PREFIX/lib/slurm/sexec.so" \
+	"$(dirname "$0")/../cluster.sh" up >/dev/null 2>&1
 outage_done() { [ "$(db "SELECT count(*) FROM sexec.process WHERE cluster = 'outage' AND exe = '/bin/true'")" -ge 4100 ]; }
 wait_for 60 outage_done
 check_eq "all 4,000 processes of the storm in the database" 4000 \
