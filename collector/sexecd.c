@@ -111,14 +111,14 @@ static void sexecd_stats_text(void *arg, char *buf, size_t len)
 			       "lost_ringbuf %" PRIu64 "\nlost_map_full %" PRIu64 "\n"
 			       "lost_unattributed %" PRIu64 "\nbpf_stats_enabled %d\n"
 			       "tracked_now %u\nsteps_live %" PRIu64 "\nregistrations %" PRIu64
-			       "\nrecords %" PRIu64 "\norphans %" PRIu64 "\n"
+			       "\nrecords %" PRIu64 "\nrows_folded %" PRIu64 "\norphans %" PRIu64 "\n"
 			       "db_connected %d\ndb_rows_written %" PRIu64 "\ndb_queued %" PRIu64
 			       "\ndb_dropped %" PRIu64 "\ndb_failures %" PRIu64 "\njournal_errors %" PRIu64 "\n"
 			       "self_cpu_s %.3f\nself_cpu_pct %.3f\nself_maxrss_kb %ld\n",
 			       up_s, probe_mode(d->probe), ps.events, up_s > 0 ? ps.events / up_s : 0,
 			       ps.rb_full, ps.map_full, ps.lost_unattributed, sexecd_bpf_stats_enabled(),
 			       ps.tracked_now, ts.steps_live,
-			       ts.registrations, ts.records, ts.orphans, ss.connected,
+			       ts.registrations, ts.records, ts.rows_folded, ts.orphans, ss.connected,
 			       ss.rows_written, ss.queued, ss.dropped, ss.db_failures, ss.journal_errors, cpu_s,
 			       up_s > 0 ? 100.0 * cpu_s / up_s : 0, ru.ru_maxrss);
 	for (i = 0; i < ps.nprogs && off < len; i++)

@@ -19,6 +19,7 @@
 #include "store.h"
 
 #define STORE_MAX_PARAMS 12
+#define STORE_SCHEMA_VERSION 5 /* sql/migrations/005_cost.sql */
 
 enum store_kind {
 	OP_ROW = 0,  /* a process row, in COPY text form */
@@ -29,8 +30,41 @@ enum store_kind {
 	OP_STEP_END,
 	OP_NODE,
 	OP_JOB_META,
+	OP_STEP_TOOLS,
+	OP_STEP_TOOL_DROP,
+	OP_STEP_TOTALS,
+	OP_STEP_COST,
 	OP_MAX
 };
+
+/* The run of a step that an end at $6 (Unix µs) belongs to, and where the
+ * next run starts: processes ending in between are that run's. */
+#define STORE_RUN_CTE								\
+	"WITH run AS (SELECT s.restart, s.start_time, s.user_name, coalesce((SELECT"	\
+	" min(n.start_time) FROM sexec.step n WHERE n.cluster = $1 AND n.job_id = $2"	\
+	" AND n.step = $3 AND n.node = $4 AND n.start_time > s.start_time), 'infinity')"	\
+	" AS next_start FROM sexec.step s WHERE s.cluster = $1 AND s.job_id = $2"	\
+	" AND s.step = $3 AND s.node = $4 AND s.start_time <= 'epoch'::timestamptz"	\
+	" + $6::bigint * interval '1 microsecond' AND s.restart >= $5::int"		\
+	" ORDER BY s.start_time DESC LIMIT 1)"
+#define STORE_RUN_PROCS								\
+	" JOIN sexec.process p ON p.cluster = $1 AND p.job_id = $2 AND p.step = $3"	\
+	" AND p.node = $4 AND p.end_time >= run.start_time AND p.end_time < run.next_start"
+#define STORE_TOOL_SUMS								\
+	" count(p.pid) AS n, coalesce(sum(p.cpu_user_us), 0) AS cu,"			\
+	" coalesce(sum(p.cpu_sys_us), 0) AS cs,"					\
+	" coalesce(sum(extract(epoch FROM p.end_time - p.start_time) * 1e6), 0) AS wall,"	\
+	" coalesce(max(p.rss_peak_kb), 0) AS rss,"					\
+	" coalesce(sum(p.rss_peak_kb::numeric * extract(epoch FROM p.end_time - p.start_time)"	\
+	" * 1e6), 0) AS kbus, coalesce(sum(p.read_bytes), 0) AS rb,"			\
+	" coalesce(sum(p.write_bytes), 0) AS wb"
+#define STORE_TOOL_UPDATE							\
+	" ON CONFLICT (cluster, job_id, step, node, restart, tool) DO UPDATE SET"	\
+	" processes = EXCLUDED.processes, rows_dropped = EXCLUDED.rows_dropped,"	\
+	" cpu_user_us = EXCLUDED.cpu_user_us, cpu_sys_us = EXCLUDED.cpu_sys_us,"	\
+	" wall_us = EXCLUDED.wall_us, rss_peak_kb = EXCLUDED.rss_peak_kb,"		\
+	" rss_kb_us = EXCLUDED.rss_kb_us, read_bytes = EXCLUDED.read_bytes,"		\
+	" write_bytes = EXCLUDED.write_bytes"
 
 static const struct {
 	const char *sql;
@@ -105,6 +139,36 @@ static const struct {
 			  " WHERE u.cluster = $1 AND u.job_id = $2 AND u.step = $3 AND u.node = $4"
 			  " AND u.start_time <= 'epoch'::timestamptz + $6::bigint * interval"
 			  " '1 microsecond'))", 9 },
+	/* Per-tool totals of a step run, from its process rows: written at
+	 * step end, recomputed (not added to) when written again. */
+	[OP_STEP_TOOLS] = { STORE_RUN_CTE
+			    " INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool,"
+			    " user_name, processes, rows_dropped, cpu_user_us, cpu_sys_us, wall_us,"
+			    " rss_peak_kb, rss_kb_us, read_bytes, write_bytes)"
+			    " SELECT $1, $2, $3, $4, restart, tool, user_name, n, 0, cu, cs, wall, rss,"
+			    " kbus, rb, wb FROM (SELECT run.restart, run.user_name,"
+			    " coalesce(p.tool, '') AS tool," STORE_TOOL_SUMS " FROM run" STORE_RUN_PROCS
+			    " GROUP BY 1, 2, 3) t" STORE_TOOL_UPDATE, 6 },
+	/* A tool some of whose processes have no row (per-step cap, spool
+	 * full): its rows plus what was folded in memory. $8 holds processes,
+	 * cpu_user_us, cpu_sys_us, wall_us, rss_peak_kb, rss_kb_us, read_bytes,
+	 * write_bytes of the folded ones. */
+	[OP_STEP_TOOL_DROP] = { STORE_RUN_CTE ", d AS (SELECT string_to_array($8, ',')::numeric[] AS v)"
+				" INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool,"
+				" user_name, processes, rows_dropped, cpu_user_us, cpu_sys_us, wall_us,"
+				" rss_peak_kb, rss_kb_us, read_bytes, write_bytes)"
+				" SELECT $1, $2, $3, $4, a.restart, $7, a.user_name, a.n + d.v[1], d.v[1],"
+				" a.cu + d.v[2], a.cs + d.v[3], a.wall + d.v[4], GREATEST(a.rss, d.v[5]),"
+				" a.kbus + d.v[6], a.rb + d.v[7], a.wb + d.v[8] FROM d, (SELECT run.restart,"
+				" run.user_name," STORE_TOOL_SUMS " FROM run LEFT JOIN sexec.process p"
+				" ON p.cluster = $1 AND p.job_id = $2 AND p.step = $3 AND p.node = $4"
+				" AND p.end_time >= run.start_time AND p.end_time < run.next_start"
+				" AND coalesce(p.tool, '') = $7 GROUP BY 1, 2) a" STORE_TOOL_UPDATE, 8 },
+	[OP_STEP_TOTALS] = { STORE_RUN_CTE " UPDATE sexec.step s SET processes = $7,"
+			     " rows_dropped = $8 FROM run WHERE s.cluster = $1 AND s.job_id = $2"
+			     " AND s.step = $3 AND s.node = $4 AND s.restart = run.restart", 8 },
+	[OP_STEP_COST] = { STORE_RUN_CTE " SELECT sexec.compute_step_cost($1, $2, $3, $4, run.restart)"
+			   " FROM run", 6 },
 	[OP_NODE] = { "INSERT INTO sexec.node (cluster, node, kernel, cgroup_mode, sockets, cores,"
 		      " pus, numa_nodes, mem_mb, gpus, collector_version)"
 		      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
@@ -115,6 +179,11 @@ static const struct {
 		      " gpus = EXCLUDED.gpus, collector_version = EXCLUDED.collector_version,"
 		      " updated_at = now()", 11 },
 };
+
+/* Staged rows into the table, idempotently; the stage is emptied for the
+ * rows that follow in the same transaction. */
+static const char store_stage_sql[] = "INSERT INTO sexec.process SELECT * FROM stage_process"
+				      " ON CONFLICT DO NOTHING; TRUNCATE stage_process";
 
 static const char store_copy_sql[] =
 	"COPY stage_process (cluster, job_id, step, node, pid, start_time, task_id, ppid, end_time,"
@@ -151,6 +220,7 @@ struct store {
 	char jpath[160];
 	uint64_t jsize, committed, synced;
 	uint64_t compact_bytes;
+	uint64_t spool_max_bytes;
 };
 
 /* Serialized op: u32 length, u8 kind, then per param an i32 length (-1 =
@@ -432,6 +502,50 @@ void store_put_job_meta(struct store *s, const struct job_meta *m)
 	store_enqueue(s, op);
 }
 
+void store_put_step_rollup(struct store *s, const struct sexec_step_info *st, const char *step,
+			   uint64_t end_us, const struct tool_drop *drops, size_t ndrops,
+			   uint64_t processes, uint64_t rows_dropped)
+{
+	struct store_op *op;
+	size_t i;
+
+	op = store_new_op(OP_STEP_TOOLS);
+	if (op) {
+		store_key(op, st, step);
+		op->params[5] = store_fmt("%" PRIu64, end_us);
+		store_enqueue(s, op);
+	}
+	for (i = 0; i < ndrops; i++) {
+		const struct tool_drop *d = &drops[i];
+
+		op = store_new_op(OP_STEP_TOOL_DROP);
+		if (!op)
+			continue;
+		store_key(op, st, step);
+		op->params[5] = store_fmt("%" PRIu64, end_us);
+		op->params[6] = store_str(d->tool);
+		op->params[7] = store_fmt("%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+					  ",%.0f,%" PRIu64 ",%" PRIu64,
+					  d->processes, d->cpu_user_us, d->cpu_sys_us, d->wall_us,
+					  d->rss_peak_kb, d->rss_kb_us, d->read_bytes, d->write_bytes);
+		store_enqueue(s, op);
+	}
+	op = store_new_op(OP_STEP_TOTALS);
+	if (op) {
+		store_key(op, st, step);
+		op->params[5] = store_fmt("%" PRIu64, end_us);
+		op->params[6] = store_fmt("%" PRIu64, processes);
+		op->params[7] = store_fmt("%" PRIu64, rows_dropped);
+		store_enqueue(s, op);
+	}
+	op = store_new_op(OP_STEP_COST);
+	if (op) {
+		store_key(op, st, step);
+		op->params[5] = store_fmt("%" PRIu64, end_us);
+		store_enqueue(s, op);
+	}
+}
+
 /* Growable buffer for one COPY line. */
 struct store_buf {
 	char *p;
@@ -521,15 +635,33 @@ static void buf_time(struct store_buf *b, uint64_t us)
 	buf_fmt(b, "%s.%06u+00", when, (unsigned)(us % 1000000));
 }
 
-void store_put_process(struct store *s, const struct proc_rec *p)
+/* Is there room for another process row: the unwritten part of the journal
+ * under spool_max, and the memory queue under queue_max? */
+static int store_row_room(struct store *s)
 {
-	struct store_op *op = store_new_op(OP_ROW);
+	int room;
+
+	pthread_mutex_lock(&s->lock);
+	room = s->nqueued < s->queue_max &&
+	       (s->jfd < 0 || s->jsize - s->committed < s->spool_max_bytes);
+	if (!room)
+		s->st.rows_folded++;
+	pthread_mutex_unlock(&s->lock);
+	return room;
+}
+
+int store_put_process(struct store *s, const struct proc_rec *p)
+{
+	struct store_op *op;
 	struct store_buf b = { 0 };
 	uint32_t off = 0;
 	int sig = p->status & 0x7f, first = 1;
 
+	if (!store_row_room(s))
+		return -ENOSPC;
+	op = store_new_op(OP_ROW);
 	if (!op)
-		return;
+		return -ENOMEM;
 	buf_copy_str(&b, p->step->cluster);
 	buf_fmt(&b, "\t%u\t", p->step->job_id);
 	buf_copy_str(&b, p->step_name);
@@ -590,10 +722,11 @@ void store_put_process(struct store *s, const struct proc_rec *p)
 		s->st.dropped++;
 		pthread_mutex_unlock(&s->lock);
 		log_err("store: out of memory rendering a process row (pid %u)", p->pid);
-		return;
+		return -ENOMEM;
 	}
 	op->params[0] = b.p;
 	store_enqueue(s, op);
+	return 0;
 }
 
 /* ---- writer thread ---- */
@@ -621,6 +754,23 @@ static int store_connect(struct store *s)
 		s->conn = NULL;
 		return -EIO;
 	}
+	PQclear(r);
+	/* Writing to an older schema fails statement by statement: wait, with
+	 * every record in the spool, until an admin has migrated it. */
+	r = PQexec(s->conn, "SELECT coalesce(max(version), 0) FROM sexec.schema_version");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    atoi(PQgetvalue(r, 0, 0)) < STORE_SCHEMA_VERSION) {
+		log_err("store: the database schema is version %s, this collector needs %d: run "
+			"sexec-dbadmin migrate (records wait in the spool)",
+			PQgetvalue(r, 0, 0), STORE_SCHEMA_VERSION);
+		PQclear(r);
+		PQfinish(s->conn);
+		s->conn = NULL;
+		return -EPROTO;
+	}
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		log_warn("store: cannot read the schema version (%s); writing anyway",
+			 PQresultErrorMessage(r));
 	PQclear(r);
 	log_info("store: connected to the database");
 	return 0;
@@ -664,7 +814,7 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 {
 	struct store_op *op;
 	PGresult *r;
-	int in_copy = 0;
+	int in_copy = 0, staged = 0;
 
 	*rows = *ops = 0;
 	s->sqlstate[0] = '\0';
@@ -681,6 +831,7 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 			if (PQputCopyData(s->conn, op->params[0], (int)strlen(op->params[0])) != 1)
 				goto fail;
 			(*rows)++;
+			staged = 1;
 			continue;
 		}
 		if (in_copy) {
@@ -698,10 +849,15 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 					goto fail;
 			}
 			in_copy = 0;
+			/* Statements that follow (a step's totals) read these rows. */
+			if (store_exec(s, store_stage_sql, NULL))
+				goto fail;
+			staged = 0;
 		}
 		r = PQexecParams(s->conn, store_sql[op->kind].sql, store_sql[op->kind].nparams, NULL,
 				 (const char *const *)op->params, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		/* The cost is a SELECT of a function: it returns a row. */
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
 			store_note_sqlstate(s, r);
 			log_warn("store: statement %d failed: %s", op->kind, PQerrorMessage(s->conn));
 			PQclear(r);
@@ -725,8 +881,7 @@ static int store_write_batch(struct store *s, struct store_op *batch, uint64_t *
 				goto fail;
 		}
 	}
-	if (*rows && store_exec(s, "INSERT INTO sexec.process SELECT * FROM stage_process"
-				   " ON CONFLICT DO NOTHING", NULL))
+	if (staged && store_exec(s, store_stage_sql, NULL))
 		goto fail;
 	if (store_exec(s, "COMMIT", NULL))
 		goto fail;
@@ -1073,6 +1228,7 @@ struct store *create_store(const struct sexec_conf *conf)
 	s->batch_rows = conf->batch_rows;
 	s->queue_max = conf->queue_max;
 	s->compact_bytes = (uint64_t)conf->journal_compact_kb * 1024;
+	s->spool_max_bytes = (uint64_t)conf->spool_max_kb * 1024;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	if (pthread_create(&s->thread, NULL, store_main, s)) {

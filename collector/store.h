@@ -48,11 +48,21 @@ struct job_meta {
 	const char *work_dir, *comment;
 };
 
+/* What a step's processes without a row (per-step cap, full spool) add to
+ * one tool's totals. */
+struct tool_drop {
+	char tool[64];
+	uint64_t processes, cpu_user_us, cpu_sys_us, wall_us, rss_peak_kb;
+	double rss_kb_us;
+	uint64_t read_bytes, write_bytes;
+};
+
 struct store_stats {
 	uint64_t rows_written;  /* process rows committed */
 	uint64_t ops_written;   /* job/step/task statements committed */
 	uint64_t queued;        /* rows and statements waiting */
 	uint64_t dropped;       /* given up because the queue was full */
+	uint64_t rows_folded;   /* process rows refused for lack of room (kept as tool totals) */
 	uint64_t db_failures;   /* failed connects or flushes */
 	uint64_t journal_errors; /* ops that could not be journaled (kept in memory) */
 	int connected;
@@ -71,7 +81,14 @@ void store_put_task_end(struct store *s, const struct sexec_step_info *st, const
 void store_put_step_end(struct store *s, const struct sexec_step_info *st, const char *step,
 			uint64_t end_us, uint64_t lost_events, uint64_t lost_tracking, int complete);
 void store_put_job_meta(struct store *s, const struct job_meta *m);
-void store_put_process(struct store *s, const struct proc_rec *p);
+/* At step end, after its end: per-tool totals (from the rows, plus drops),
+ * the step's process count and the rows given up, then its cost. */
+void store_put_step_rollup(struct store *s, const struct sexec_step_info *st, const char *step,
+			   uint64_t end_us, const struct tool_drop *drops, size_t ndrops,
+			   uint64_t processes, uint64_t rows_dropped);
+/* 0, or -ENOSPC when the spool (or the memory queue) is full: the caller
+ * folds the process into its tool's totals instead. */
+int store_put_process(struct store *s, const struct proc_rec *p);
 void store_get_stats(struct store *s, struct store_stats *out);
 
 #endif

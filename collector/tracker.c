@@ -27,7 +27,11 @@ struct tstep {
 	char name[SEXEC_STEP_NAME_MAX];
 	uint64_t key;
 	uint64_t live;          /* tracked processes not yet exited */
-	uint64_t nprocs;        /* records written */
+	uint64_t nprocs;        /* processes that ended */
+	uint64_t nrows;         /* of those, written as rows */
+	struct tool_drop *drops; /* per tool, the others (cap, full spool) */
+	size_t ndrops;
+	int rolled_up;          /* per-tool totals written at least once */
 	uint64_t lost_base;     /* unattributed node losses when the step began */
 	uint64_t lost;          /* events lost for this step's registrations */
 	int ended, finalized;
@@ -76,6 +80,7 @@ struct tracker {
 	struct htab *steps, *regs, *procs, *jobs;
 	struct jobinfo *jobinfo;
 	char cluster[SEXEC_NAME_MAX]; /* for registrations that do not name one */
+	uint64_t max_rows;            /* process rows per step and node */
 	uint64_t next_cookie;
 	long page_kb;
 	struct tracker_stats st;
@@ -198,6 +203,7 @@ struct tracker *create_tracker(struct store *store, const struct sexec_conf *con
 	t->regs = create_htab(256);
 	t->procs = create_htab(conf->max_tracked);
 	t->jobs = create_htab(64);
+	t->max_rows = conf->max_process_rows ? conf->max_process_rows : 100000;
 	snprintf(t->cluster, sizeof(t->cluster), "%s", conf->cluster[0] ? conf->cluster : "default");
 	/* Cookies only need to be unique while this daemon lives; start from the
 	 * clock so a restarted daemon does not reuse a predecessor's. */
@@ -259,6 +265,7 @@ static void free_step_cb(uint64_t key, void *val, void *arg)
 		n = r->next;
 		free(r);
 	}
+	free(s->drops);
 	free(s);
 }
 
@@ -352,6 +359,47 @@ static void tracker_free_step(struct tracker *t, struct tstep *s)
 	tracker_state_rewrite(t);
 }
 
+/* Per-tool totals, process count and cost of a step run: written at its
+ * end, and again if processes it was still waiting for end later. */
+static void tracker_rollup(struct tracker *t, struct tstep *s)
+{
+	store_put_step_rollup(t->store, &s->info, s->name, s->end_us, s->drops, s->ndrops,
+			      s->nprocs, s->nprocs - s->nrows);
+	s->rolled_up = 1;
+}
+
+/* Fold a process whose row is not written into its tool's totals. */
+static void tracker_fold(struct tstep *s, const struct proc_rec *rec)
+{
+	struct tool_drop *d = NULL;
+	uint64_t wall = rec->end_us > rec->start_us ? rec->end_us - rec->start_us : 0;
+	size_t i;
+
+	for (i = 0; i < s->ndrops; i++)
+		if (strncmp(s->drops[i].tool, rec->tool, sizeof(d->tool) - 1) == 0) {
+			d = &s->drops[i];
+			break;
+		}
+	if (!d) {
+		d = realloc(s->drops, (s->ndrops + 1) * sizeof(*d));
+		if (!d)
+			return; /* counted in rows_dropped all the same */
+		s->drops = d;
+		d = &s->drops[s->ndrops++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->tool, sizeof(d->tool), "%s", rec->tool);
+	}
+	d->processes++;
+	d->cpu_user_us += rec->user_us;
+	d->cpu_sys_us += rec->sys_us;
+	d->wall_us += wall;
+	if (rec->rss_peak_kb > d->rss_peak_kb)
+		d->rss_peak_kb = rec->rss_peak_kb;
+	d->rss_kb_us += (double)rec->rss_peak_kb * (double)wall;
+	d->read_bytes += rec->read_bytes;
+	d->write_bytes += rec->write_bytes;
+}
+
 static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 {
 	uint64_t lost = tracker_node_losses(t) - s->lost_base;
@@ -374,6 +422,7 @@ static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 		s->end_us = tracker_now_us();
 	store_put_step_end(t->store, &s->info, s->name, s->end_us, lost, s->live,
 			   lost == 0 && s->live == 0);
+	tracker_rollup(t, s);
 	if (lost || s->live)
 		log_warn("job %u step %s: record incomplete (%" PRIu64 " events lost, %" PRIu64
 			 " processes still running at step end)",
@@ -1074,17 +1123,26 @@ static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
 	rec.invol_ctxsw = e->nivcsw;
 	rec.minflt = e->minflt;
 	rec.majflt = e->majflt;
-	store_put_process(t->store, &rec);
+	/* Past the per-step cap, or with the spool full, the row is given up
+	 * and the process folded into its tool's totals, which stay exact. */
+	if (r->step->nrows >= t->max_rows || store_put_process(t->store, &rec)) {
+		tracker_fold(r->step, &rec);
+		t->st.rows_folded++;
+	} else {
+		r->step->nrows++;
+	}
 	t->st.records++;
 	r->step->nprocs++;
 	if (p && r->step->live)
 		r->step->live--;
 	tproc_free(p);
 	if (r->step->ended && r->step->live == 0) {
-		if (!r->step->finalized)
+		if (!r->step->finalized) {
 			tracker_finalize_step(t, r->step);
-		else
+		} else {
+			tracker_rollup(t, r->step); /* with the late ones */
 			tracker_free_step(t, r->step);
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ struct tracker;
 
 struct tracker_stats {
 	uint64_t steps_live, procs_live, registrations, records, orphans;
+	uint64_t rows_folded; /* processes kept only in per-tool totals (cap, full spool) */
 };
 
 struct tracker *create_tracker(struct store *store, const struct sexec_conf *conf);

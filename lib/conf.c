@@ -43,6 +43,8 @@ static const struct conf_key conf_keys[] = {
 	U32_KEY("flush_interval_ms", flush_ms, 10, 3600 * 1000),
 	U32_KEY("batch_rows", batch_rows, 1, 1000000),
 	U32_KEY("queue_max", queue_max, 1000, 100000000),
+	U32_KEY("spool_max_kb", spool_max_kb, 64, 1024 * 1024 * 1024),
+	U32_KEY("max_process_rows", max_process_rows, 1, 1000000000),
 	U32_KEY("journal_compact_kb", journal_compact_kb, 64, 16 * 1024 * 1024),
 };
 
@@ -62,6 +64,8 @@ void conf_defaults(struct sexec_conf *c)
 	c->flush_ms = 1000;
 	c->batch_rows = 5000;
 	c->queue_max = 1000000;
+	c->spool_max_kb = 1024 * 1024;
+	c->max_process_rows = 100000;
 	c->journal_compact_kb = 65536;
 	if (gethostname(c->node, sizeof(c->node)) == 0) {
 		char *dot;

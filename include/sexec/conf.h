@@ -30,6 +30,10 @@ struct sexec_conf {
 	char bpf_attach[16];   /* bpf_attach = auto|tp_btf|raw_tp (default auto: tp_btf, else raw_tp) */
 	char tools_rules[256]; /* tools_rules = tool naming rules file (default: the built-in rules) */
 	char spool_dir[108];   /* spool_dir = journal of records not yet in the DB (default /var/spool/sexec) */
+	uint32_t spool_max_kb; /* spool_max_kb = past this much unwritten journal, process rows are
+				* folded into per-tool totals (default 1048576 = 1 GiB) */
+	uint32_t max_process_rows; /* max_process_rows = per step and node; the rest are folded
+				    * into per-tool totals (default 100000) */
 };
 
 /* Fill defaults, then read path (NULL = SEXEC_CONF_DEFAULT). A missing file is
