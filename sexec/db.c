@@ -2,6 +2,7 @@
 /* PostgreSQL access for the sexec CLI: one PGconn, parameterised queries on the sexec
  * schema, results copied into report structs and every PGresult cleared here. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,4 +477,105 @@ out:
 	}
 	PQclear(res);
 	return ret;
+}
+
+int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep_tool **out,
+		  size_t *n, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT tool, sum(processes)::bigint, sum(rows_dropped)::bigint, "
+		"sum(cpu_user_us + cpu_sys_us)::bigint, sum(wall_us)::bigint, max(rss_peak_kb), "
+		"sum(read_bytes)::bigint, sum(write_bytes)::bigint FROM sexec.step_tool "
+		"WHERE cluster = $1 AND job_id = $2 GROUP BY tool ORDER BY 4 DESC, 1";
+	const char *params[2];
+	struct rep_tool *t;
+	PGresult *res = NULL;
+	char id[16];
+	int oom = 0, ret, i, rows;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	if (ret)
+		return ret;
+	rows = PQntuples(res);
+	t = calloc(rows ? (size_t)rows : 1, sizeof(*t));
+	if (!t) {
+		PQclear(res);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < rows; i++) {
+		t[i].tool = db_str(res, i, 0, &oom);
+		t[i].processes = db_int(res, i, 1, 0);
+		t[i].rows_dropped = db_int(res, i, 2, 0);
+		t[i].cpu_us = db_int(res, i, 3, 0);
+		t[i].wall_us = db_int(res, i, 4, 0);
+		t[i].rss_peak_kb = db_int(res, i, 5, -1);
+		t[i].read_bytes = db_int(res, i, 6, -1);
+		t[i].write_bytes = db_int(res, i, 7, -1);
+	}
+	PQclear(res);
+	*out = t;
+	*n = (size_t)rows;
+	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static double db_num(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
+}
+
+int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_cost *cost,
+		 char *err, size_t errlen)
+{
+	/* Steps of a job overlap: the allocation is counted once per node, from
+	 * the step that spans it; use is every step's. Runs of a requeued job
+	 * each count. */
+	static const char sql[] =
+		"WITH c AS (SELECT * FROM sexec.step_cost WHERE cluster = $1 AND job_id = $2), "
+		"pick AS (SELECT node, restart, CASE WHEN bool_or(step = 'extern') THEN 'extern' "
+		"WHEN bool_or(step = 'batch') THEN 'batch' END AS s FROM c GROUP BY 1, 2), "
+		"a AS (SELECT sum(c.alloc_core_h) AS ach, sum(c.alloc_gb_h) AS agh, "
+		"sum(c.alloc_cost) AS acost FROM c JOIN pick USING (node, restart) "
+		"WHERE pick.s IS NULL OR c.step = pick.s) "
+		"SELECT count(*), max(c.currency), a.ach, sum(c.used_core_h), a.agh, "
+		"sum(c.used_gb_h), a.acost, sum(c.used_cost), GREATEST(a.acost - sum(c.used_cost), 0) "
+		"FROM c, a GROUP BY a.ach, a.agh, a.acost";
+	const char *params[2];
+	PGresult *res = NULL;
+	char id[16];
+	int oom = 0, ret;
+
+	memset(cost, 0, sizeof(*cost));
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	if (ret)
+		return ret;
+	if (PQntuples(res) == 1 && db_int(res, 0, 0, 0) > 0) {
+		cost->known = 1;
+		cost->currency = db_str(res, 0, 1, &oom);
+		cost->alloc_core_h = db_num(res, 0, 2);
+		cost->used_core_h = db_num(res, 0, 3);
+		cost->alloc_gb_h = db_num(res, 0, 4);
+		cost->used_gb_h = db_num(res, 0, 5);
+		cost->alloc_cost = db_num(res, 0, 6);
+		cost->used_cost = db_num(res, 0, 7);
+		cost->idle_cost = db_num(res, 0, 8);
+	}
+	PQclear(res);
+	if (oom) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -260,6 +260,14 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 		main_db_fail(st, ret, err);
 		goto out;
 	}
+	ret = db_load_tools(db, r->job.cluster, r->job_id, &r->tools, &r->ntools, err,
+			    sizeof(err));
+	if (!ret)
+		ret = db_load_cost(db, r->job.cluster, r->job_id, &r->cost, err, sizeof(err));
+	if (ret) {
+		main_db_fail(st, ret, err);
+		goto out;
+	}
 	if (r->with_processes) {
 		ret = db_load_processes(db, r->job.cluster, r->job_id,
 					r->sel.has_step ? r->sel.step : NULL, &r->procs, &r->nprocs,
@@ -282,6 +290,13 @@ out:
 		free(r->procs);
 		r->procs = NULL;
 		r->nprocs = 0;
+		for (i = 0; i < r->ntools; i++)
+			free(r->tools[i].tool);
+		free(r->tools);
+		r->tools = NULL;
+		r->ntools = 0;
+		free(r->cost.currency);
+		memset(&r->cost, 0, sizeof(r->cost));
 	}
 	return st->db_ret == -ENOMEM ? -ENOMEM : 0;
 }

@@ -249,10 +249,67 @@ static void render_text_processes(const struct report *r, FILE *f)
 	}
 }
 
+#define RENDER_TOP_TOOLS 10
+
+static void render_text_tools(const struct report *r, FILE *f)
+{
+	char name[64], cpu[32], wall[32], rss[32], rd[32], wr[32];
+	size_t i;
+
+	if (!r->ntools)
+		return;
+	fprintf(f, "\nTop tools (of %zu)\n", r->ntools);
+	fprintf(f, "  %-24s %9s %10s %10s %9s %9s %9s\n", "TOOL", "PROCS", "CPU", "WALL",
+		"PEAK RSS", "READ", "WRITTEN");
+	for (i = 0; i < r->ntools && i < RENDER_TOP_TOOLS; i++) {
+		const struct rep_tool *t = &r->tools[i];
+
+		slurmfmt_fmt_duration((double)t->cpu_us / 1e6, cpu, sizeof(cpu));
+		slurmfmt_fmt_duration((double)t->wall_us / 1e6, wall, sizeof(wall));
+		slurmfmt_fmt_bytes(t->rss_peak_kb < 0 ? -1 : t->rss_peak_kb * 1024, rss, sizeof(rss));
+		slurmfmt_fmt_bytes(t->read_bytes, rd, sizeof(rd));
+		slurmfmt_fmt_bytes(t->write_bytes, wr, sizeof(wr));
+		fprintf(f, "  %-24s %9lld %10s %10s %9s %9s %9s\n",
+			render_safe(name, sizeof(name), *t->tool ? t->tool : "(other)", 24),
+			(long long)t->processes, cpu, wall, rss, rd, wr);
+	}
+	for (i = 0; i < r->ntools; i++)
+		if (r->tools[i].rows_dropped) {
+			fprintf(f, "  (per-process rows were given up for some processes: the totals "
+				   "above still count them)\n");
+			break;
+		}
+}
+
+static void render_text_cost(const struct report *r, FILE *f)
+{
+	const struct rep_cost *c = &r->cost;
+	char cur[16];
+
+	if (!c->known)
+		return;
+	render_safe(cur, sizeof(cur), c->currency ? c->currency : "", 8);
+	fprintf(f, "\nCost\n");
+	fprintf(f, "  %-10s %10.2f core-h %10.2f GB-h", "Allocated", c->alloc_core_h,
+		c->alloc_gb_h);
+	if (!isnan(c->alloc_cost))
+		fprintf(f, "   %10.2f %s", c->alloc_cost, cur);
+	fprintf(f, "\n  %-10s %10.2f core-h %10.2f GB-h", "Used", c->used_core_h, c->used_gb_h);
+	if (!isnan(c->used_cost))
+		fprintf(f, "   %10.2f %s", c->used_cost, cur);
+	if (!isnan(c->idle_cost))
+		fprintf(f, "\n  %-10s %35s   %10.2f %s", "Idle", "", c->idle_cost, cur);
+	else
+		fprintf(f, "\n  (no cost rates for this job's cluster and partition)");
+	fputc('\n', f);
+}
+
 int render_text(const struct report *r, FILE *f)
 {
 	render_text_header(r, f);
 	render_text_steps(r, f);
+	render_text_tools(r, f);
+	render_text_cost(r, f);
 	if (r->with_processes)
 		render_text_processes(r, f);
 	if (fflush(f) || ferror(f))
@@ -457,6 +514,66 @@ static void render_json_processes(const struct report *r, struct json *j)
 	json_array_end(j);
 }
 
+static void render_json_tools(const struct report *r, struct json *j)
+{
+	size_t i;
+
+	json_key(j, "tools");
+	json_array_begin(j);
+	for (i = 0; i < r->ntools; i++) {
+		const struct rep_tool *t = &r->tools[i];
+
+		json_object_begin(j);
+		json_key(j, "tool");
+		json_string(j, *t->tool ? t->tool : NULL);
+		json_key(j, "processes");
+		json_int(j, t->processes);
+		json_key(j, "rows_dropped");
+		json_int(j, t->rows_dropped);
+		json_key(j, "cpu_s");
+		json_seconds(j, (double)t->cpu_us / 1e6);
+		json_key(j, "wall_s");
+		json_seconds(j, (double)t->wall_us / 1e6);
+		json_key(j, "rss_peak_bytes");
+		json_int_or_null(j, t->rss_peak_kb < 0 ? -1 : t->rss_peak_kb * 1024);
+		json_key(j, "read_bytes");
+		json_int_or_null(j, t->read_bytes);
+		json_key(j, "write_bytes");
+		json_int_or_null(j, t->write_bytes);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void render_json_cost(const struct report *r, struct json *j)
+{
+	const struct rep_cost *c = &r->cost;
+
+	json_key(j, "cost");
+	if (!c->known) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	json_key(j, "currency");
+	json_string(j, c->currency);
+	json_key(j, "alloc_core_h");
+	json_seconds(j, c->alloc_core_h);
+	json_key(j, "used_core_h");
+	json_seconds(j, c->used_core_h);
+	json_key(j, "alloc_gb_h");
+	json_seconds(j, c->alloc_gb_h);
+	json_key(j, "used_gb_h");
+	json_seconds(j, c->used_gb_h);
+	json_key(j, "alloc_cost");
+	json_seconds(j, c->alloc_cost);
+	json_key(j, "used_cost");
+	json_seconds(j, c->used_cost);
+	json_key(j, "idle_cost");
+	json_seconds(j, c->idle_cost);
+	json_object_end(j);
+}
+
 int render_json(const struct report *r, FILE *f)
 {
 	struct json j;
@@ -466,6 +583,8 @@ int render_json(const struct report *r, FILE *f)
 	json_object_begin(&j);
 	render_json_job(r, &j);
 	render_json_steps(r, &j);
+	render_json_tools(r, &j);
+	render_json_cost(r, &j);
 	if (r->with_processes)
 		render_json_processes(r, &j);
 	json_key(&j, "sacct_available");

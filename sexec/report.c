@@ -188,6 +188,10 @@ void report_free(struct report *r)
 	for (i = 0; i < r->nprocs; i++)
 		rep_proc_free(&r->procs[i]);
 	free(r->procs);
+	for (i = 0; i < r->ntools; i++)
+		free(r->tools[i].tool);
+	free(r->tools);
+	free(r->cost.currency);
 	for (i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
 	free(r->warnings);

@@ -83,6 +83,22 @@ struct rep_step {
 	const struct sacct_row *sacct; /* NULL when sacct has no line for it */
 };
 
+/* One tool's totals over the job (sexec.step_tool, all steps and nodes). */
+struct rep_tool {
+	char *tool; /* "" when no tool was recognised */
+	int64_t processes, rows_dropped, cpu_us, wall_us, rss_peak_kb, read_bytes, write_bytes;
+};
+
+/* The job's cost (sexec.step_cost): allocation from the step that spans it on
+ * each node (extern, else batch, else every step), use from every step.
+ * NAN where unknown (no rates, or not computed). */
+struct rep_cost {
+	int known; /* the job has cost rows */
+	char *currency;
+	double alloc_core_h, used_core_h, alloc_gb_h, used_gb_h;
+	double alloc_cost, used_cost, idle_cost;
+};
+
 struct report {
 	struct slurmfmt_jobsel sel;
 	const char *selector; /* as the user typed it */
@@ -103,6 +119,10 @@ struct report {
 	int with_processes;
 	struct rep_proc *procs;
 	size_t nprocs;
+
+	struct rep_tool *tools; /* by CPU time, largest first */
+	size_t ntools;
+	struct rep_cost cost;
 
 	char **warnings;
 	size_t nwarnings;

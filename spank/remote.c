@@ -27,6 +27,28 @@
 static struct sexec_step_info remote_step;
 static int remote_step_ready;
 
+/* Entries of a Slurm list such as "0-3,8,10-11" (7). */
+static uint32_t remote_count_list(const char *s)
+{
+	uint32_t n = 0;
+
+	while (*s) {
+		char *end;
+		unsigned long a = strtoul(s, &end, 10), b = a;
+
+		if (end == s)
+			break;
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		if (b >= a && b - a < 65536)
+			n += (uint32_t)(b - a + 1);
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			break;
+	}
+	return n;
+}
+
 /* Step description from Slurm's items and the job environment. */
 static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 {
@@ -74,11 +96,17 @@ static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 		s->alloc_mem_mb = u64;
 	if (spank_get_item(sp, S_STEP_ALLOC_CORES, &cores) == ESPANK_SUCCESS && cores)
 		snprintf(s->alloc_cores, sizeof(s->alloc_cores), "%s", cores);
+	cores = NULL;
 	/* CPUs of this job on this node: the environment has it per node. */
 	if (spank_getenv(sp, "SLURM_CPUS_ON_NODE", buf, sizeof(buf)) == ESPANK_SUCCESS)
 		s->alloc_cpus = (uint32_t)strtoul(buf, NULL, 10);
 	else if (spank_get_item(sp, S_JOB_NCPUS, &u16) == ESPANK_SUCCESS)
 		s->alloc_cpus = u16;
+	/* The extern step has neither: count the job's cores on this node. */
+	if (!s->alloc_cpus && spank_get_item(sp, S_JOB_ALLOC_CORES, &cores) == ESPANK_SUCCESS &&
+	    cores)
+		s->alloc_cpus = remote_count_list(cores);
+	cores = NULL;
 	/* The extern step has no job environment: the collector then uses the
 	 * cluster name it read from slurm.conf. */
 	if (spank_getenv(sp, "SLURM_CLUSTER_NAME", s->cluster, sizeof(s->cluster)) !=

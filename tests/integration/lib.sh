@@ -47,6 +47,7 @@ db() {
 # forget CONDITION: delete the rows a test made (SQL condition on cluster/job_id).
 forget() {
 	db "DELETE FROM sexec.process WHERE $1; DELETE FROM sexec.task WHERE $1;
+	    DELETE FROM sexec.step_tool WHERE $1; DELETE FROM sexec.step_cost WHERE $1;
 	    DELETE FROM sexec.step WHERE $1; DELETE FROM sexec.job WHERE $1" >/dev/null
 }
 

@@ -65,6 +65,16 @@ read -r _ wu ws _ _ < "$WORK/cap.wait4"
 tools_cpu=$(q "SELECT sum(cpu_user_us + cpu_sys_us) FROM sexec.step_tool WHERE $S AND tool <> 'sexec-wait4'")
 check_near "CPU of bash and its children, all folded or not, matches wait4" $((wu + ws)) "$tools_cpu" 10 3000
 check_eq "a cost record was computed for the step" 1 "$(q "SELECT count(*) FROM sexec.step_cost WHERE $S")"
+json=$(sexec --json --sacct /bin/false 996001 2>/dev/null)
+check_eq "sexec --json: tools with their process counts" "bash:1 echo:20 sexec-wait4:1 true:200" \
+	"$(jq -r '[.tools[] | "\(.tool):\(.processes)"] | sort | join(" ")' <<<"${json:-null}" 2>/dev/null)"
+check_eq "sexec --json: rows given up, over the tools" 172 \
+	"$(jq -r '[.tools[].rows_dropped] | add' <<<"${json:-null}" 2>/dev/null)"
+check_eq "sexec --json: the tools' CPU time, in µs" \
+	"$(q "SELECT sum(cpu_user_us + cpu_sys_us) FROM sexec.step_tool WHERE $S")" \
+	"$(jq -r '[.tools[].cpu_s] | add * 1000000 | round' <<<"${json:-null}" 2>/dev/null)"
+check_eq "sexec --json: a cost object, with the step's allocation" 1 \
+	"$(jq -r 'if .cost.alloc_core_h > 0 then 1 else 0 end' <<<"${json:-null}" 2>/dev/null)"
 stop_own
 
 echo "t_volume: spool full while the database is down"
