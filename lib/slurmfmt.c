@@ -325,9 +325,46 @@ int slurmfmt_json_escape(char *dst, size_t dstlen, const char *src, size_t srcle
 	return need < dstlen ? 0 : -ENOSPC;
 }
 
+/* Add the sizes of "a-b,c,d-e" up to the terminator end (left at *p). */
+static int slurmfmt_ranges(const char **p, char end, uint64_t *count)
+{
+	const char *s = *p;
+	uint64_t lo, hi;
+
+	for (;;) {
+		if (slurmfmt_parse_uint(&s, 1000000000, &lo))
+			return -EINVAL;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			if (slurmfmt_parse_uint(&s, 1000000000, &hi) || hi < lo)
+				return -EINVAL;
+		}
+		*count += hi - lo + 1;
+		if (*s == end)
+			break;
+		if (*s != ',')
+			return -EINVAL;
+		s++;
+	}
+	*p = s;
+	return 0;
+}
+
+int slurmfmt_idlist_count(const char *s)
+{
+	uint64_t count = 0;
+
+	if (!s || !*s)
+		return 0;
+	if (slurmfmt_ranges(&s, '\0', &count) || count > 0x7fffffff)
+		return -EINVAL;
+	return (int)count;
+}
+
 int slurmfmt_hostlist_count(const char *s)
 {
-	uint64_t count = 0, lo, hi;
+	uint64_t count = 0;
 
 	if (!s || !*s || strcmp(s, "None assigned") == 0)
 		return 0;
@@ -344,22 +381,8 @@ int slurmfmt_hostlist_count(const char *s)
 		} else {
 			/* "prefix[a-b,c]suffix": each range adds its size. */
 			s++;
-			for (;;) {
-				if (slurmfmt_parse_uint(&s, 1000000000, &lo))
-					return -EINVAL;
-				hi = lo;
-				if (*s == '-') {
-					s++;
-					if (slurmfmt_parse_uint(&s, 1000000000, &hi) || hi < lo)
-						return -EINVAL;
-				}
-				count += hi - lo + 1;
-				if (*s == ']')
-					break;
-				if (*s != ',')
-					return -EINVAL;
-				s++;
-			}
+			if (slurmfmt_ranges(&s, ']', &count))
+				return -EINVAL;
 			s++;
 			/* Slurm allows a suffix after the brackets, but not a second range. */
 			while (*s && *s != ',') {

@@ -20,34 +20,13 @@
 #include "plugin.h"
 #include "sexec/cgroup.h"
 #include "sexec/proto.h"
+#include "sexec/slurmfmt.h"
 
 /* The step's description, gathered once in slurmstepd (remote_step_init)
  * and inherited by every task it forks: the user lookup (NSS: LDAP, sssd)
  * must not run in a task between fork and exec. */
 static struct sexec_step_info remote_step;
 static int remote_step_ready;
-
-/* Entries of a Slurm list such as "0-3,8,10-11" (7). */
-static uint32_t remote_count_list(const char *s)
-{
-	uint32_t n = 0;
-
-	while (*s) {
-		char *end;
-		unsigned long a = strtoul(s, &end, 10), b = a;
-
-		if (end == s)
-			break;
-		if (*end == '-')
-			b = strtoul(end + 1, &end, 10);
-		if (b >= a && b - a < 65536)
-			n += (uint32_t)(b - a + 1);
-		s = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			break;
-	}
-	return n;
-}
 
 /* Step description from Slurm's items and the job environment. */
 static void remote_step_info(spank_t sp, struct sexec_step_info *s)
@@ -104,8 +83,8 @@ static void remote_step_info(spank_t sp, struct sexec_step_info *s)
 		s->alloc_cpus = u16;
 	/* The extern step has neither: count the job's cores on this node. */
 	if (!s->alloc_cpus && spank_get_item(sp, S_JOB_ALLOC_CORES, &cores) == ESPANK_SUCCESS &&
-	    cores)
-		s->alloc_cpus = remote_count_list(cores);
+	    cores && slurmfmt_idlist_count(cores) > 0)
+		s->alloc_cpus = (uint32_t)slurmfmt_idlist_count(cores);
 	cores = NULL;
 	/* The extern step has no job environment: the collector then uses the
 	 * cluster name it read from slurm.conf. */

@@ -58,6 +58,9 @@ int slurmfmt_json_escape(char *dst, size_t dstlen, const char *src, size_t srcle
 /* Number of hosts in a Slurm hostlist: "n1" -> 1, "n[01-04,07],gpu1" -> 6, "" or
  * "None assigned" -> 0. Returns the count, or -EINVAL when malformed. */
 int slurmfmt_hostlist_count(const char *s);
+/* Number of ids in a Slurm id list: "0-3,8,10-11" -> 7, "" -> 0; -EINVAL when
+ * malformed. */
+int slurmfmt_idlist_count(const char *s);
 
 /* Order of steps in reports: batch, extern, interactive, then numeric ascending, then any
  * other name alphabetically. strcmp-style result. */

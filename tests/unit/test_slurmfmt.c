@@ -318,6 +318,20 @@ static void test_json_escape_small_buffer(void)
 	CU_ASSERT_EQUAL(len, 3);
 }
 
+static void test_idlist_count(void)
+{
+	static const char *const bad[] = { "a", "1-", "-1", "3-1", "1,,2", "1,", ",1", "1 2", "1-2-3" };
+	size_t i;
+
+	CU_ASSERT_EQUAL(slurmfmt_idlist_count(""), 0);
+	CU_ASSERT_EQUAL(slurmfmt_idlist_count("0"), 1);
+	CU_ASSERT_EQUAL(slurmfmt_idlist_count("0-1"), 2);
+	CU_ASSERT_EQUAL(slurmfmt_idlist_count("0-3,8,10-11"), 7);
+	CU_ASSERT_EQUAL(slurmfmt_idlist_count("5,7,9"), 3);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(slurmfmt_idlist_count(bad[i]), -EINVAL);
+}
+
 static void test_hostlist_count(void)
 {
 	static const char *const bad[] = { "n[", "n[1-", "n[2-1]", "n[a]", "n[1]]", ",n1", "n1,",
@@ -452,6 +466,7 @@ int main(void)
 		{ "json escape", test_json_escape },
 		{ "json escape small buffer", test_json_escape_small_buffer },
 		{ "hostlist count", test_hostlist_count },
+		{ "id list count", test_idlist_count },
 		{ "step order", test_step_cmp },
 		{ "format duration", test_fmt_duration },
 		{ "format bytes", test_fmt_bytes },
