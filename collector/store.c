@@ -206,6 +206,7 @@ struct store {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stopping, started;
+	int urgent; /* a statement is queued: write without waiting */
 	struct store_op *head, **tail;
 	uint64_t nqueued;
 	struct store_stats st;
@@ -296,6 +297,8 @@ static void store_enqueue(struct store *s, struct store_op *op)
 	*s->tail = op;
 	s->tail = &op->next;
 	s->nqueued++;
+	if (op->kind != OP_ROW)
+		s->urgent = 1;
 	if (op->kind != OP_ROW || s->nqueued >= s->batch_rows)
 		pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
@@ -1022,8 +1025,11 @@ static void *store_main(void *arg)
 				until.tv_nsec -= 1000000000L;
 			}
 		}
-		if (!s->stopping)
+		/* A full batch, or a statement, is written at once: waiting
+		 * flush_interval_ms per batch would cap a backlog's drain rate. */
+		if (!s->stopping && (backoff_ms || (!s->urgent && s->nqueued < s->batch_rows)))
 			pthread_cond_timedwait(&s->cond, &s->lock, &until);
+		s->urgent = 0;
 		if (s->jfd >= 0 && s->jsize != s->synced) {
 			/* Survive a reboot too, not only a crash of the process;
 			 * outside the lock, which the event loop needs. */
