@@ -271,21 +271,29 @@ void db_steps_free(struct db_step_node *s, size_t n)
 int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,
 		  size_t *n, char *err, size_t errlen)
 {
-	/* A full join: processes can arrive for a step whose step row the collector
-	 * missed. The runs of a requeued job are summed into one row per step and
-	 * node first, so their processes are counted once. */
+	/* Totals come from the per-tool rollups written at step end (cheap even
+	 * for a million processes); only when some step has none yet (still
+	 * running) are process rows summed, and only for such steps (processes
+	 * of a step whose step row the collector missed are only counted then).
+	 * The runs of a requeued job are summed into one row per step
+	 * and node, so their processes are counted once. */
 	static const char sql[] =
-		"SELECT coalesce(s.step, p.step), coalesce(s.node, p.node), s.alloc_cpus, "
-		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
-		"coalesce(p.n, 0), coalesce(p.cu, 0), coalesce(p.cs, 0) "
-		"FROM (SELECT step, node, max(alloc_cpus) AS alloc_cpus, max(ntasks) AS ntasks, "
+		"WITH s AS (SELECT step, node, max(alloc_cpus) AS alloc_cpus, max(ntasks) AS ntasks, "
 		"sum(lost_events)::bigint AS lost_events, sum(lost_tracking)::bigint AS lost_tracking, "
 		"bool_and(complete) AS complete FROM sexec.step WHERE cluster = $1 AND job_id = $2 "
-		"GROUP BY step, node) s "
-		"FULL JOIN (SELECT step, node, count(*) AS n, sum(cpu_user_us)::bigint AS cu, "
-		"sum(cpu_sys_us)::bigint AS cs FROM sexec.process "
-		"WHERE cluster = $1 AND job_id = $2 GROUP BY step, node) p "
-		"ON p.step = s.step AND p.node = s.node ORDER BY 1, 2";
+		"GROUP BY step, node), "
+		"t AS (SELECT step, node, sum(processes)::bigint AS n, sum(cpu_user_us)::bigint AS cu, "
+		"sum(cpu_sys_us)::bigint AS cs FROM sexec.step_tool WHERE cluster = $1 AND job_id = $2 "
+		"GROUP BY step, node), "
+		"p AS (SELECT step, node, count(*) AS n, sum(cpu_user_us)::bigint AS cu, "
+		"sum(cpu_sys_us)::bigint AS cs FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
+		"AND EXISTS (SELECT 1 FROM s WHERE (s.step, s.node) NOT IN (SELECT step, node FROM t)) "
+		"AND (step, node) NOT IN (SELECT step, node FROM t) GROUP BY step, node), "
+		"u AS (SELECT * FROM t UNION ALL SELECT * FROM p) "
+		"SELECT coalesce(s.step, u.step), coalesce(s.node, u.node), s.alloc_cpus, "
+		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
+		"coalesce(u.n, 0), coalesce(u.cu, 0), coalesce(u.cs, 0) "
+		"FROM s FULL JOIN u ON u.step = s.step AND u.node = s.node ORDER BY 1, 2";
 	const char *params[2];
 	struct db_step_node *s = NULL;
 	char id[16];
