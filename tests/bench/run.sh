@@ -36,9 +36,7 @@ JOB=$JOB_FIRST
 CC=${CC:-gcc}
 TCK=$(getconf CLK_TCK)
 T_START=$(date +%s)
-
-log() { echo "bench: $*" >&2; }
-die() { echo "bench: ERROR: $*" >&2; exit 1; }
+. "$HERE/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (sudo $0)"
 [ -x "$SEXECD" ] || die "$SEXECD not found (make install)"
@@ -49,73 +47,16 @@ BPF_STATS_PREV=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo "")
 SLEEPERS_PID=""
 CLEANED=0
 
-# sexecd --stats; waits out a restart of sexecd (up to 20 s)
-stats() {
-	local i
-	for i in $(seq 40); do
-		if [ -f "$CONF" ]; then "$SEXECD" -c "$CONF" --stats 2>/dev/null && return 0
-		else "$SEXECD" --stats 2>/dev/null && return 0; fi
-		sleep 0.5
-	done
-	log "sexecd --stats failed for 20 s"
-	return 1
-}
-stat_get() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
 # prog_get FILE NAME -> "run_cnt ns_per_run"
 prog_get() { awk -v n="$2" '$1 == "prog" && $2 == n { print $4, $6; exit }' "$1"; }
 prog_names() { awk '$1 == "prog" { print $2 }' "$1"; }
 
-sexecd_pid() {
-	local pid
-	pid=$(cat "$SEXECD_PIDFILE" 2>/dev/null) || return 1
-	[ -n "$pid" ] && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = sexecd ] && echo "$pid"
-}
 # utime + stime of a process, in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
 # IRQ-work interrupts, all CPUs (the BPF ring buffer wakes its reader with one)
 iwi() { awk '$1 == "IWI:" { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s + 0; f = 1 } END { if (!f) print 0 }' /proc/interrupts; }
-
-median() {
-	sort -g | awk '{ a[NR] = $1 } END {
-		if (NR == 0) { print "nan"; exit }
-		if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-# quantile Q (0..1), nearest rank
-quantile() {
-	sort -g | awk -v q="$1" '{ a[NR] = $1 } END {
-		if (NR == 0) { print "nan"; exit }
-		i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print a[i] }'
-}
-
-# Wait until the collector has written everything out: nothing queued for
-# the database and no new records for a moment, so work left over from one
-# run does not land on the next one.
-settle() {
-	local i prev="" cur q
-	for i in $(seq 50); do
-		stats >"$TMP/settle" || return 0
-		q=$(stat_get "$TMP/settle" db_queued)
-		cur="$q $(stat_get "$TMP/settle" records)"
-		[ "$q" = 0 ] && [ "$cur" = "$prev" ] && return 0
-		prev=$cur
-		sleep 0.25
-	done
-	log "warning: collector still busy after 12 s (other load on this host?)"
-}
-
-# check_pid PHASE: note it if sexecd was restarted (by someone else) meanwhile
-check_pid() {
-	local p
-	p=$(sexecd_pid) || p=none
-	if [ "$p" != "$SEXECD_PID_LAST" ]; then
-		echo "sexecd restarted during/before '$1' (pid $SEXECD_PID_LAST -> $p): that phase's figures are suspect" \
-			>>"$TMP/restarts"
-		log "warning: sexecd pid changed ($SEXECD_PID_LAST -> $p) around $1"
-		SEXECD_PID_LAST=$p
-	fi
-}
 
 next_job() {
 	JOB=$((JOB + 1))
@@ -140,15 +81,8 @@ run_one() {
 		"$@" >"$out" || die "run failed: $*"
 	fi
 }
-field() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' "$1"; }
 
-db_cleanup() {
-	runuser -u postgres -- psql -X -q -h /var/run/postgresql -p "$PGPORT" -d sexec -c \
-		"DELETE FROM sexec.process WHERE job_id BETWEEN $JOB_FIRST AND $JOB_LAST;
-		 DELETE FROM sexec.task WHERE job_id BETWEEN $JOB_FIRST AND $JOB_LAST;
-		 DELETE FROM sexec.step WHERE job_id BETWEEN $JOB_FIRST AND $JOB_LAST;
-		 DELETE FROM sexec.job WHERE job_id BETWEEN $JOB_FIRST AND $JOB_LAST" >/dev/null
-}
+db_cleanup() { bench_forget "job_id BETWEEN $JOB_FIRST AND $JOB_LAST"; }
 db_left() {
 	runuser -u postgres -- psql -X -qAt -h /var/run/postgresql -p "$PGPORT" -d sexec -c \
 		"SELECT count(*) FROM sexec.process WHERE job_id BETWEEN $JOB_FIRST AND $JOB_LAST" 2>/dev/null

@@ -42,9 +42,7 @@ ADMIN_DSN="host=$PGHOST port=$PGPORT dbname=$DB"
 COLL_DSN="$ADMIN_DSN user=sexec_collector"
 T_START=$(date +%s)
 export LC_ALL=C
-
-log() { echo "bench: $*" >&2; }
-die() { echo "bench: ERROR: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (sudo $0)"
 [ "$RUNS" -ge 3 ] || log "warning: BENCH_RUNS=$RUNS: a median of fewer than 3 runs says little"
@@ -103,13 +101,7 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-median() {
-	sort -g | awk '{ a[NR] = $1 } END {
-		if (NR == 0) { print "nan"; exit }
-		if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
 minmax() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo ".." hi }'; }
-field() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' "$1"; }
 # fields FILE KEY: that key of every line
 fields() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); break } }' "$1"; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
