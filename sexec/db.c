@@ -268,6 +268,21 @@ void db_steps_free(struct db_step_node *s, size_t n)
 	free(s);
 }
 
+/* A query on one job of a cluster: $1 cluster, $2 job id, and $3 step when
+ * nparams is 3. */
+static int db_query_job(struct db *d, const char *sql, const char *cluster, uint32_t job_id,
+			int nparams, const char *step, PGresult **res, char *err, size_t errlen)
+{
+	const char *params[3];
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	params[2] = step;
+	return db_query(d, sql, nparams, params, res, err, errlen);
+}
+
 int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,
 		  size_t *n, char *err, size_t errlen)
 {
@@ -294,16 +309,11 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
 		"coalesce(u.n, 0), coalesce(u.cu, 0), coalesce(u.cs, 0) "
 		"FROM s FULL JOIN u ON u.step = s.step AND u.node = s.node ORDER BY 1, 2";
-	const char *params[2];
 	struct db_step_node *s = NULL;
-	char id[16];
 	PGresult *res = NULL;
 	int oom = 0, ret, i, rows;
 
-	snprintf(id, sizeof(id), "%u", job_id);
-	params[0] = cluster;
-	params[1] = id;
-	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
@@ -416,17 +426,11 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, cwd "
 		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
 		"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
-	const char *params[3];
 	struct rep_proc *p = NULL;
-	char id[16];
 	PGresult *res = NULL;
 	int oom = 0, ret, i, k, rows = 0;
 
-	snprintf(id, sizeof(id), "%u", job_id);
-	params[0] = cluster;
-	params[1] = id;
-	params[2] = step;
-	ret = db_query(d, sql, 3, params, &res, err, errlen);
+	ret = db_query_job(d, sql, cluster, job_id, 3, step, &res, err, errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
@@ -495,18 +499,13 @@ int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep
 		"sum(cpu_user_us + cpu_sys_us)::bigint, sum(wall_us)::bigint, max(rss_peak_kb), "
 		"sum(read_bytes)::bigint, sum(write_bytes)::bigint FROM sexec.step_tool "
 		"WHERE cluster = $1 AND job_id = $2 GROUP BY tool ORDER BY 4 DESC, 1";
-	const char *params[2];
 	struct rep_tool *t;
 	PGresult *res = NULL;
-	char id[16];
 	int oom = 0, ret, i, rows;
 
 	*out = NULL;
 	*n = 0;
-	snprintf(id, sizeof(id), "%u", job_id);
-	params[0] = cluster;
-	params[1] = id;
-	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
@@ -557,16 +556,11 @@ int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_
 		"SELECT count(*), max(c.currency), a.ach, sum(c.used_core_h), a.agh, "
 		"sum(c.used_gb_h), a.acost, sum(c.used_cost), GREATEST(a.acost - sum(c.used_cost), 0) "
 		"FROM c, a GROUP BY a.ach, a.agh, a.acost";
-	const char *params[2];
 	PGresult *res = NULL;
-	char id[16];
 	int oom = 0, ret;
 
 	memset(cost, 0, sizeof(*cost));
-	snprintf(id, sizeof(id), "%u", job_id);
-	params[0] = cluster;
-	params[1] = id;
-	ret = db_query(d, sql, 2, params, &res, err, errlen);
+	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
 	if (ret)
 		return ret;
 	if (PQntuples(res) == 1 && db_int(res, 0, 0, 0) > 0) {
