@@ -26,22 +26,7 @@
 --   2026-10|physics|sexectest|cpu|1|8.00|7.00|87.5|32.00|12.00|37.5|EUR|1.92|1.52|0.40
 --   total||||7|53.00|32.25|60.8|93.00|32.25|34.7|EUR|15.43|9.95|5.48
 
-\if :{?from}
-\else
-\set from ''
-\endif
-\if :{?to}
-\else
-\set to ''
-\endif
-\if :{?cluster}
-\else
-\set cluster ''
-\endif
-\if :{?rates_at}
-\else
-\set rates_at ''
-\endif
+\ir params.psql
 
 WITH jc AS (
 	SELECT c.*

@@ -22,22 +22,7 @@
 \else
 \set limit 20
 \endif
-\if :{?from}
-\else
-\set from ''
-\endif
-\if :{?to}
-\else
-\set to ''
-\endif
-\if :{?cluster}
-\else
-\set cluster ''
-\endif
-\if :{?rates_at}
-\else
-\set rates_at ''
-\endif
+\ir params.psql
 
 SELECT c.cluster, c.job_id, min(c.user_name) AS user_name, min(c.account) AS account,
 	min(c.partition) AS partition, count(*) AS runs,

@@ -23,25 +23,10 @@
 --   rnaseq|r2|STAR|1|3|6.00|10.00||EUR|1.30|85.5
 --   rnaseq|r2|samtools|1|2|1.00|2.00||EUR|0.22|14.5
 
-\if :{?from}
-\else
-\set from ''
-\endif
-\if :{?to}
-\else
-\set to ''
-\endif
-\if :{?cluster}
-\else
-\set cluster ''
-\endif
+\ir params.psql
 \if :{?pipeline}
 \else
 \set pipeline ''
-\endif
-\if :{?rates_at}
-\else
-\set rates_at ''
 \endif
 
 WITH t AS (

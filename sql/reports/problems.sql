@@ -17,18 +17,7 @@
 --   reports|1004|0|sexectest|physics|cpu|2026-10-05 12:00:00+00|2||5|0|0|1
 --   reports|1005|0|sexectest2|bio|cpu|2026-10-20 00:00:00+00|1|2|0|0|0|0
 
-\if :{?from}
-\else
-\set from ''
-\endif
-\if :{?to}
-\else
-\set to ''
-\endif
-\if :{?cluster}
-\else
-\set cluster ''
-\endif
+\ir params.psql
 
 WITH runs AS (
 	SELECT s.cluster, s.job_id, s.restart, min(s.user_name) AS user_name,
