@@ -32,6 +32,9 @@ struct probe {
 	int restored;
 	int group_dead; /* sched_process_exit passes group_dead */
 	int no_adopt;   /* the cgroup attach program did not load */
+	int no_state;   /* no time breakdown (task storage, before 5.11) */
+	int no_net;     /* no socket byte counts (socket length tracepoints, 6.3) */
+	int oom_task;   /* mark_victim passes the task (5.19), not a pid */
 	uint64_t gen;
 	char dir[108];
 };
@@ -173,9 +176,33 @@ static int probe_exit_has_group_dead(void)
 	return ret;
 }
 
+/* Does this tracepoint's BTF prototype take at least nargs arguments (the
+ * leading ctx not counted)? */
+static int probe_tp_nargs(const char *tp)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	char name[96];
+	int id, ret = -1;
+
+	if (!btf)
+		return -1;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
+	t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	if (t)
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(btf, t->type);
+	if (t && btf_is_func_proto(t))
+		ret = btf_vlen(t) - 1;
+	btf__free(btf);
+	return ret;
+}
+
 /* Open, size and load with one family of programs enabled. */
 static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int use_btf,
-			  int with_attach)
+			  int with_attach, int with_state, int with_net)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = p->dir);
 	struct lifecycle_bpf *s;
@@ -189,16 +216,34 @@ static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int us
 	s->rodata->wakeup_bytes = probe_pow2(conf->ring_kb * 1024u) / 8;
 	bpf_map__set_max_entries(s->maps.tracked, conf->max_tracked);
 	bpf_map__set_max_entries(s->maps.events, probe_pow2(conf->ring_kb * 1024u));
-	bpf_program__set_autoload(s->progs.btf_fork, use_btf);
-	bpf_program__set_autoload(s->progs.btf_exec, use_btf);
+	with_state = with_state && use_btf;
+	with_net = with_net && use_btf;
+	bpf_program__set_autoload(s->progs.btf_fork, with_state);
+	bpf_program__set_autoload(s->progs.btf_exec, with_state);
+	bpf_program__set_autoload(s->progs.btf_switch, with_state);
+	bpf_program__set_autoload(s->progs.btf_fork_nostate, use_btf && !with_state);
+	bpf_program__set_autoload(s->progs.btf_exec_nostate, use_btf && !with_state);
+	bpf_program__set_autoload(s->progs.btf_switch_nostate, use_btf && !with_state);
+	bpf_program__set_autoload(s->progs.btf_wakeup, with_state);
+	bpf_program__set_autoload(s->progs.btf_wakeup_new, with_state);
+	bpf_program__set_autoload(s->progs.btf_reclaim_begin, with_state);
+	bpf_program__set_autoload(s->progs.btf_reclaim_end, with_state);
+	bpf_program__set_autoload(s->progs.btf_memcg_reclaim_begin, with_state);
+	bpf_program__set_autoload(s->progs.btf_memcg_reclaim_end, with_state);
+	bpf_map__set_autocreate(s->maps.tstate, with_state);
 	bpf_program__set_autoload(s->progs.btf_exit, use_btf && !p->group_dead);
 	bpf_program__set_autoload(s->progs.btf_exit_gd, use_btf && p->group_dead);
-	bpf_program__set_autoload(s->progs.btf_switch, use_btf);
+	bpf_program__set_autoload(s->progs.btf_oom, use_btf && p->oom_task);
+	bpf_program__set_autoload(s->progs.btf_oom_pid, use_btf && !p->oom_task);
+	bpf_program__set_autoload(s->progs.btf_net_send, with_net);
+	bpf_program__set_autoload(s->progs.btf_net_recv, with_net);
 	bpf_program__set_autoload(s->progs.raw_switch, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_fork, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exec, !use_btf);
 	bpf_program__set_autoload(s->progs.raw_exit, !use_btf);
-	bpf_program__set_autoload(s->progs.btf_attach, use_btf && with_attach);
+	bpf_program__set_autoload(s->progs.btf_attach, with_state && with_attach);
+	bpf_program__set_autoload(s->progs.btf_attach_nostate,
+				  use_btf && !with_state && with_attach);
 	bpf_program__set_autoload(s->progs.raw_attach, !use_btf && with_attach);
 	err = lifecycle_bpf__load(s);
 	if (!err)
@@ -212,21 +257,44 @@ static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int us
 	return 0;
 }
 
-/* The cgroup attach program is the newest and least portable (kernfs node
- * ids are u64 since 5.5): without it only adoption into extern steps is
- * lost, so the rest loads anyway. */
+/* The newest and least portable parts load only where the kernel has them:
+ * the cgroup attach program (kernfs node ids are u64 since 5.5), socket
+ * byte counts (socket length tracepoints, 6.3) and the time breakdown (task storage in
+ * tracing programs, 5.11). Without one, only what it observes is lost. */
 static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_btf)
 {
-	int err = probe_load_one(p, conf, use_btf, 1);
+	static const struct {
+		int attach, state, net;
+	} tries[] = { { 1, 1, 1 }, { 1, 1, 0 }, { 0, 1, 0 }, { 1, 0, 0 }, { 0, 0, 0 } };
+	int err = 0, i, first = 0;
+	size_t k;
 
-	if (err && probe_load_one(p, conf, use_btf, 0) == 0) {
-		log_warn("probe: the cgroup attach program did not load (%s): processes moved "
-			 "into a job's extern step (pam_slurm_adopt) are not followed",
-			 strerror(-err));
-		p->no_adopt = 1;
-		err = 0;
+	for (k = 0; k < sizeof(tries) / sizeof(tries[0]); k++) {
+		if (!use_btf && (tries[k].state || tries[k].net))
+			continue;
+		err = probe_load_one(p, conf, use_btf, tries[k].attach, tries[k].state,
+				     tries[k].net);
+		if (!first)
+			first = err;
+		if (!err)
+			break;
 	}
-	return err;
+	if (err)
+		return err;
+	p->no_adopt = !tries[k].attach;
+	p->no_state = !tries[k].state;
+	p->no_net = !tries[k].net;
+	i = first ? -first : 0;
+	if (p->no_adopt)
+		log_warn("probe: the cgroup attach program did not load (%s): processes moved "
+			 "into a job's extern step (pam_slurm_adopt) are not followed", strerror(i));
+	if (p->no_state)
+		log_warn("probe: the scheduler state programs did not load (%s): no time "
+			 "breakdown (on CPU, run queue, I/O, memory, sleep)", strerror(i));
+	if (p->no_net)
+		log_warn("probe: the socket programs did not load (%s): no network byte counts",
+			 strerror(i));
+	return 0;
 }
 
 /* Load (tp_btf, else raw_tp), pin the links, then take over from the
@@ -260,6 +328,12 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 		LINK_OF(raw_fork); LINK_OF(raw_exec); LINK_OF(raw_exit);
 		LINK_OF(btf_switch); LINK_OF(raw_switch);
 		LINK_OF(btf_attach); LINK_OF(raw_attach);
+		LINK_OF(btf_fork_nostate); LINK_OF(btf_exec_nostate); LINK_OF(btf_switch_nostate);
+		LINK_OF(btf_attach_nostate); LINK_OF(btf_wakeup); LINK_OF(btf_wakeup_new);
+		LINK_OF(btf_reclaim_begin); LINK_OF(btf_reclaim_end);
+		LINK_OF(btf_memcg_reclaim_begin); LINK_OF(btf_memcg_reclaim_end);
+		LINK_OF(btf_oom); LINK_OF(btf_oom_pid);
+		LINK_OF(btf_net_send); LINK_OF(btf_net_recv);
 #undef LINK_OF
 		if (!link || !*link)
 			continue;
@@ -292,6 +366,7 @@ int create_probe(struct probe **out, const struct sexec_conf *conf, probe_event_
 	p->arg = arg;
 	p->ncpus = libbpf_num_possible_cpus();
 	p->group_dead = probe_exit_has_group_dead();
+	p->oom_task = probe_tp_nargs("mark_victim") >= 2;
 	snprintf(p->dir, sizeof(p->dir), "%s", conf->bpf_dir);
 	libbpf_set_print(probe_libbpf_log);
 	err = probe_bpffs(p->dir);
@@ -415,10 +490,57 @@ uint64_t probe_take_lost(struct probe *p, uint64_t cookie)
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 {
 	struct sexec_track t = { .cookie = cookie, .ppid = ppid, .threads = 1, .alive = 1 };
+	struct sexec_cagg *zero = calloc((size_t)p->ncpus, sizeof(*zero));
 
+	/* The registration's time totals start at zero; a restart keeps them. */
+	if (zero)
+		bpf_map_update_elem(bpf_map__fd(p->skel->maps.cagg), &cookie, zero, BPF_NOEXIST);
+	free(zero);
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int probe_has_state(struct probe *p)
+{
+	return !p->no_state;
+}
+
+int probe_has_net(struct probe *p)
+{
+	return !p->no_net;
+}
+
+int probe_ncpus(struct probe *p)
+{
+	return p->ncpus;
+}
+
+int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *oncpu,
+		     int ncpus)
+{
+	struct sexec_cagg *v = calloc((size_t)p->ncpus, sizeof(*v));
+	int c, k;
+
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cagg), &cookie, v)) {
+		free(v);
+		return -ENOENT;
+	}
+	for (c = 0; c < p->ncpus; c++) {
+		for (k = 0; k < SEXEC_ST_MAX; k++)
+			ns[k] += v[c].ns[k];
+		if (oncpu && c < ncpus)
+			oncpu[c] += v[c].ns[SEXEC_ST_ONCPU];
+	}
+	free(v);
+	return 0;
+}
+
+void probe_forget_times(struct probe *p, uint64_t cookie)
+{
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.cagg), &cookie);
 }
 
 void probe_prune_watches(struct probe *p, int (*keep)(void *arg, uint64_t cookie), void *arg)
@@ -491,7 +613,7 @@ void probe_get_stats(struct probe *p, struct probe_stats *st)
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 
-		if (!bpf_program__autoload(prog) || st->nprogs >= 8)
+		if (!bpf_program__autoload(prog) || st->nprogs >= PROBE_MAX_PROGS)
 			continue;
 		memset(&info, 0, sizeof(info));
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))

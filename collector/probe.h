@@ -44,6 +44,18 @@ uint64_t probe_take_lost(struct probe *p, uint64_t cookie);
  * collector holds them. */
 int probe_unpin_all(const char *dir);
 
+/* 1 when the time breakdown programs are loaded. */
+int probe_has_state(struct probe *p);
+int probe_has_net(struct probe *p); /* 1 when socket bytes are counted */
+int probe_ncpus(struct probe *p);   /* possible CPUs */
+/* Add a registration's time per state (ns[SEXEC_ST_MAX]) and its on-CPU
+ * time per CPU (oncpu[ncpus], may be NULL) to the arrays; -ENOENT when the
+ * registration has no totals. */
+int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *oncpu, int ncpus);
+void probe_forget_times(struct probe *p, uint64_t cookie);
+
+#define PROBE_MAX_PROGS 24
+
 struct probe_prog_stats {
 	char name[32];
 	uint64_t run_cnt, run_time_ns;
@@ -53,7 +65,7 @@ struct probe_stats {
 	uint64_t events, rb_full, map_full, lost_unattributed;
 	uint32_t tracked_now;
 	int nprogs;
-	struct probe_prog_stats progs[8];
+	struct probe_prog_stats progs[PROBE_MAX_PROGS];
 };
 
 void probe_get_stats(struct probe *p, struct probe_stats *st);

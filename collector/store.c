@@ -19,7 +19,7 @@
 #include "store.h"
 
 #define STORE_MAX_PARAMS 12
-#define STORE_SCHEMA_VERSION 5 /* sql/migrations/005_cost.sql */
+#define STORE_SCHEMA_VERSION 6 /* sql/migrations/006_time.sql */
 
 enum store_kind {
 	OP_ROW = 0,  /* a process row, in COPY text form */
@@ -34,6 +34,9 @@ enum store_kind {
 	OP_STEP_TOOL_DROP,
 	OP_STEP_TOTALS,
 	OP_STEP_COST,
+	OP_STEP_TIMES,
+	OP_STEP_CPU,
+	OP_SAMPLE,
 	OP_MAX
 };
 
@@ -57,14 +60,27 @@ enum store_kind {
 	" coalesce(max(p.rss_peak_kb), 0) AS rss,"					\
 	" coalesce(sum(p.rss_peak_kb::numeric * extract(epoch FROM p.end_time - p.start_time)"	\
 	" * 1e6), 0) AS kbus, coalesce(sum(p.read_bytes), 0) AS rb,"			\
-	" coalesce(sum(p.write_bytes), 0) AS wb"
+	" coalesce(sum(p.write_bytes), 0) AS wb, sum(p.on_cpu_us) AS oc,"		\
+	" sum(p.runq_us) AS rq, sum(p.io_us) AS io, sum(p.mem_us) AS mem,"		\
+	" sum(p.sleep_us) AS sl, sum(p.net_tx_bytes) AS tx, sum(p.net_rx_bytes) AS rx,"	\
+	" count(*) FILTER (WHERE p.oom_killed) AS oom"
 #define STORE_TOOL_UPDATE							\
 	" ON CONFLICT (cluster, job_id, step, node, restart, tool) DO UPDATE SET"	\
 	" processes = EXCLUDED.processes, rows_dropped = EXCLUDED.rows_dropped,"	\
 	" cpu_user_us = EXCLUDED.cpu_user_us, cpu_sys_us = EXCLUDED.cpu_sys_us,"	\
 	" wall_us = EXCLUDED.wall_us, rss_peak_kb = EXCLUDED.rss_peak_kb,"		\
 	" rss_kb_us = EXCLUDED.rss_kb_us, read_bytes = EXCLUDED.read_bytes,"		\
-	" write_bytes = EXCLUDED.write_bytes"
+	" write_bytes = EXCLUDED.write_bytes, on_cpu_us = EXCLUDED.on_cpu_us,"	\
+	" runq_us = EXCLUDED.runq_us, io_us = EXCLUDED.io_us, mem_us = EXCLUDED.mem_us,"	\
+	" sleep_us = EXCLUDED.sleep_us, net_tx_bytes = EXCLUDED.net_tx_bytes,"	\
+	" net_rx_bytes = EXCLUDED.net_rx_bytes, oom_kills = EXCLUDED.oom_kills"
+#define STORE_TOOL_COLS								\
+	" INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool,"	\
+	" user_name, processes, rows_dropped, cpu_user_us, cpu_sys_us, wall_us,"	\
+	" rss_peak_kb, rss_kb_us, read_bytes, write_bytes, on_cpu_us, runq_us, io_us,"	\
+	" mem_us, sleep_us, net_tx_bytes, net_rx_bytes, oom_kills)"
+/* The folded values ($8) of a tool, by position: old journals carry 8. */
+#define STORE_DROP_ADD(a, i) " a." a " + coalesce(d.v[" #i "], 0)"
 
 static const struct {
 	const char *sql;
@@ -141,25 +157,26 @@ static const struct {
 			  " '1 microsecond'))", 9 },
 	/* Per-tool totals of a step run, from its process rows: written at
 	 * step end, recomputed (not added to) when written again. */
-	[OP_STEP_TOOLS] = { STORE_RUN_CTE
-			    " INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool,"
-			    " user_name, processes, rows_dropped, cpu_user_us, cpu_sys_us, wall_us,"
-			    " rss_peak_kb, rss_kb_us, read_bytes, write_bytes)"
+	[OP_STEP_TOOLS] = { STORE_RUN_CTE STORE_TOOL_COLS
 			    " SELECT $1, $2, $3, $4, restart, tool, user_name, n, 0, cu, cs, wall, rss,"
-			    " kbus, rb, wb FROM (SELECT run.restart, run.user_name,"
-			    " coalesce(p.tool, '') AS tool," STORE_TOOL_SUMS " FROM run" STORE_RUN_PROCS
-			    " GROUP BY 1, 2, 3) t" STORE_TOOL_UPDATE, 6 },
+			    " kbus, rb, wb, oc, rq, io, mem, sl, tx, rx, oom FROM (SELECT run.restart,"
+			    " run.user_name, coalesce(p.tool, '') AS tool," STORE_TOOL_SUMS " FROM run"
+			    STORE_RUN_PROCS " GROUP BY 1, 2, 3) t" STORE_TOOL_UPDATE, 6 },
 	/* A tool some of whose processes have no row (per-step cap, spool
 	 * full): its rows plus what was folded in memory. $8 holds processes,
 	 * cpu_user_us, cpu_sys_us, wall_us, rss_peak_kb, rss_kb_us, read_bytes,
-	 * write_bytes of the folded ones. */
+	 * write_bytes, on_cpu_us, runq_us, io_us, mem_us, sleep_us, net_tx,
+	 * net_rx and OOM kills of the folded ones. */
 	[OP_STEP_TOOL_DROP] = { STORE_RUN_CTE ", d AS (SELECT string_to_array($8, ',')::numeric[] AS v)"
-				" INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool,"
-				" user_name, processes, rows_dropped, cpu_user_us, cpu_sys_us, wall_us,"
-				" rss_peak_kb, rss_kb_us, read_bytes, write_bytes)"
+				STORE_TOOL_COLS
 				" SELECT $1, $2, $3, $4, a.restart, $7, a.user_name, a.n + d.v[1], d.v[1],"
 				" a.cu + d.v[2], a.cs + d.v[3], a.wall + d.v[4], GREATEST(a.rss, d.v[5]),"
-				" a.kbus + d.v[6], a.rb + d.v[7], a.wb + d.v[8] FROM d, (SELECT run.restart,"
+				" a.kbus + d.v[6], a.rb + d.v[7], a.wb + d.v[8],"
+				STORE_DROP_ADD("oc", 9) "," STORE_DROP_ADD("rq", 10) ","
+				STORE_DROP_ADD("io", 11) "," STORE_DROP_ADD("mem", 12) ","
+				STORE_DROP_ADD("sl", 13) "," STORE_DROP_ADD("tx", 14) ","
+				STORE_DROP_ADD("rx", 15) "," STORE_DROP_ADD("oom", 16)
+				" FROM d, (SELECT run.restart,"
 				" run.user_name," STORE_TOOL_SUMS " FROM run LEFT JOIN sexec.process p"
 				" ON p.cluster = $1 AND p.job_id = $2 AND p.step = $3 AND p.node = $4"
 				" AND p.end_time >= run.start_time AND p.end_time < run.next_start"
@@ -167,6 +184,43 @@ static const struct {
 	[OP_STEP_TOTALS] = { STORE_RUN_CTE " UPDATE sexec.step s SET processes = $7,"
 			     " rows_dropped = $8 FROM run WHERE s.cluster = $1 AND s.job_id = $2"
 			     " AND s.step = $3 AND s.node = $4 AND s.restart = run.restart", 8 },
+	/* $7: on_cpu, runq, io, mem, sleep (µs), cgroup version, cgroup CPU µs,
+	 * memory peak and limit, OOM events, read and write bytes, then PSI
+	 * cpu/io/memory some and full µs, then processes the OOM killer chose;
+	 * empty = not measured. */
+	[OP_STEP_TIMES] = { STORE_RUN_CTE ", v AS (SELECT string_to_array($7, ',', '')::bigint[] AS a)"
+			    " UPDATE sexec.step s SET on_cpu_us = v.a[1], runq_us = v.a[2],"
+			    " io_us = v.a[3], mem_us = v.a[4], sleep_us = v.a[5],"
+			    " cgroup_version = v.a[6], cg_cpu_us = v.a[7], cg_mem_peak_bytes = v.a[8],"
+			    " cg_mem_limit_bytes = v.a[9], cg_oom_events = v.a[10],"
+			    " cg_io_read_bytes = v.a[11], cg_io_write_bytes = v.a[12],"
+			    " psi_cpu_some_us = v.a[13], psi_cpu_full_us = v.a[14],"
+			    " psi_io_some_us = v.a[15], psi_io_full_us = v.a[16],"
+			    " psi_mem_some_us = v.a[17], psi_mem_full_us = v.a[18],"
+			    " oom_kills = COALESCE(GREATEST(v.a[10], v.a[19])::int, oom_kills)"
+			    " FROM run, v WHERE s.cluster = $1 AND s.job_id = $2"
+			    " AND s.step = $3 AND s.node = $4 AND s.restart = run.restart", 7 },
+	/* Busy µs per CPU: $7 CPUs, $8 cores, $9 sockets, $10 NUMA nodes,
+	 * $11 allocated (1/0), $12 busy µs, as parallel lists. */
+	[OP_STEP_CPU] = { STORE_RUN_CTE " INSERT INTO sexec.step_cpu (cluster, job_id, step, node,"
+			  " restart, cpu, core, socket, numa_node, allocated, busy_us, user_name)"
+			  " SELECT $1, $2, $3, $4, run.restart, c.cpu, c.core, c.socket, c.numa,"
+			  " c.alloc = 1, c.busy, run.user_name FROM run,"
+			  " unnest(string_to_array($7, ',')::int[], string_to_array($8, ',', '')::int[],"
+			  " string_to_array($9, ',', '')::int[], string_to_array($10, ',', '')::int[],"
+			  " string_to_array($11, ',')::int[], string_to_array($12, ',')::bigint[])"
+			  " AS c(cpu, core, socket, numa, alloc, busy)"
+			  " ON CONFLICT (cluster, job_id, step, node, restart, cpu) DO UPDATE SET"
+			  " busy_us = EXCLUDED.busy_us, allocated = EXCLUDED.allocated", 12 },
+	/* A timeline sample at $6 (µs); $7 as in sexec.sample, from on_cpu_us. */
+	[OP_SAMPLE] = { STORE_RUN_CTE ", v AS (SELECT string_to_array($7, ',', '')::bigint[] AS a)"
+			" INSERT INTO sexec.sample (cluster, job_id, step, node, restart, t,"
+			" on_cpu_us, runq_us, io_us, mem_us, sleep_us, cg_cpu_us, rss_bytes,"
+			" io_read_bytes, io_write_bytes, psi_cpu_some_us, psi_io_some_us,"
+			" psi_mem_some_us, user_name) SELECT $1, $2, $3, $4, run.restart,"
+			" 'epoch'::timestamptz + $6::bigint * interval '1 microsecond', v.a[1],"
+			" v.a[2], v.a[3], v.a[4], v.a[5], v.a[6], v.a[7], v.a[8], v.a[9], v.a[10],"
+			" v.a[11], v.a[12], run.user_name FROM run, v ON CONFLICT DO NOTHING", 7 },
 	[OP_STEP_COST] = { STORE_RUN_CTE " SELECT sexec.compute_step_cost($1, $2, $3, $4, run.restart)"
 			   " FROM run", 6 },
 	[OP_NODE] = { "INSERT INTO sexec.node (cluster, node, kernel, cgroup_mode, sockets, cores,"
@@ -189,7 +243,11 @@ static const char store_copy_sql[] =
 	"COPY stage_process (cluster, job_id, step, node, pid, start_time, task_id, ppid, end_time,"
 	" user_name, exe, argv, argv_truncated, tool, cpu_user_us, cpu_sys_us, exit_code, signal,"
 	" core_dumped, threads, rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw,"
-	" vol_ctxsw, invol_ctxsw, minflt, majflt, uid, cwd, cpu_total_us) FROM STDIN";
+	" vol_ctxsw, invol_ctxsw, minflt, majflt, uid, cwd, cpu_total_us, on_cpu_us, runq_us,"
+	" io_us, mem_us, sleep_us, net_tx_bytes, net_rx_bytes, oom_killed) FROM STDIN";
+/* Columns of a COPY line before schema 6: older journals are padded. */
+#define STORE_COPY_COLS_V5 34
+#define STORE_COPY_PAD_V6 "\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\tf"
 
 struct store_op {
 	struct store_op *next;
@@ -379,6 +437,26 @@ static char *store_str(const char *s)
 	return d;
 }
 
+/* list followed by ",v1,v2..." (list is freed; NULL stays NULL). */
+static char *store_append_list(char *list, const uint64_t *v, size_t n)
+{
+	char *out;
+	size_t len, i;
+	int k;
+
+	if (!list)
+		return NULL;
+	len = strlen(list) + n * 21 + 1;
+	out = realloc(list, len);
+	if (!out) {
+		free(list);
+		return NULL;
+	}
+	for (i = 0, k = (int)strlen(out); i < n; i++)
+		k += snprintf(out + k, len - (size_t)k, ",%" PRIu64, v[i]);
+	return out;
+}
+
 void store_put_node(struct store *s, const struct node_rec *n)
 {
 	struct store_op *op = store_new_op(OP_NODE);
@@ -505,6 +583,48 @@ void store_put_job_meta(struct store *s, const struct job_meta *m)
 	store_enqueue(s, op);
 }
 
+/* One statement of a step run at t_us with a value list. */
+static void store_put_step_vals(struct store *s, enum store_kind kind,
+				const struct sexec_step_info *st, const char *step, uint64_t t_us,
+				const char *vals)
+{
+	struct store_op *op = store_new_op(kind);
+
+	if (!op)
+		return;
+	store_key(op, st, step);
+	op->params[5] = store_fmt("%" PRIu64, t_us);
+	op->params[6] = store_str(vals);
+	store_enqueue(s, op);
+}
+
+void store_put_step_times(struct store *s, const struct sexec_step_info *st, const char *step,
+			  uint64_t end_us, const char *vals)
+{
+	store_put_step_vals(s, OP_STEP_TIMES, st, step, end_us, vals);
+}
+
+void store_put_sample(struct store *s, const struct sexec_step_info *st, const char *step,
+		      uint64_t t_us, const char *vals)
+{
+	store_put_step_vals(s, OP_SAMPLE, st, step, t_us, vals);
+}
+
+void store_put_step_cpus(struct store *s, const struct sexec_step_info *st, const char *step,
+			 uint64_t end_us, const char *const lists[6])
+{
+	struct store_op *op = store_new_op(OP_STEP_CPU);
+	int i;
+
+	if (!op)
+		return;
+	store_key(op, st, step);
+	op->params[5] = store_fmt("%" PRIu64, end_us);
+	for (i = 0; i < 6; i++)
+		op->params[6 + i] = store_str(lists[i]);
+	store_enqueue(s, op);
+}
+
 void store_put_step_rollup(struct store *s, const struct sexec_step_info *st, const char *step,
 			   uint64_t end_us, const struct tool_drop *drops, size_t ndrops,
 			   uint64_t processes, uint64_t rows_dropped)
@@ -531,6 +651,9 @@ void store_put_step_rollup(struct store *s, const struct sexec_step_info *st, co
 					  ",%.0f,%" PRIu64 ",%" PRIu64,
 					  d->processes, d->cpu_user_us, d->cpu_sys_us, d->wall_us,
 					  d->rss_peak_kb, d->rss_kb_us, d->read_bytes, d->write_bytes);
+		op->params[7] = store_append_list(op->params[7], d->time_us, SEXEC_TIME_N);
+		op->params[7] = store_append_list(op->params[7], (const uint64_t[]){ d->net_tx,
+						  d->net_rx, d->oom_kills }, 3);
 		store_enqueue(s, op);
 	}
 	op = store_new_op(OP_STEP_TOTALS);
@@ -658,7 +781,7 @@ int store_put_process(struct store *s, const struct proc_rec *p)
 	struct store_op *op;
 	struct store_buf b = { 0 };
 	uint32_t off = 0;
-	int sig = p->status & 0x7f, first = 1;
+	int sig = p->status & 0x7f, first = 1, i;
 
 	if (!store_row_room(s))
 		return -ENOSPC;
@@ -717,7 +840,18 @@ int store_put_process(struct store *s, const struct proc_rec *p)
 		buf_copy_str(&b, p->cwd);
 	else
 		buf_put(&b, "\\N", 2);
-	buf_fmt(&b, "\t%" PRIu64 "\n", p->total_us);
+	buf_fmt(&b, "\t%" PRIu64, p->total_us);
+	for (i = 0; i < SEXEC_TIME_N; i++) {
+		if (p->has_time)
+			buf_fmt(&b, "\t%" PRIu64, p->time_us[i]);
+		else
+			buf_put(&b, "\t\\N", 3);
+	}
+	if (p->has_net)
+		buf_fmt(&b, "\t%" PRIu64 "\t%" PRIu64, p->net_tx, p->net_rx);
+	else
+		buf_put(&b, "\t\\N\t\\N", 6);
+	buf_fmt(&b, "\t%s\n", p->oom_killed ? "t" : "f");
 	if (b.err) {
 		free(b.p);
 		free(op);
@@ -1116,6 +1250,27 @@ static void store_upgrade_op(struct store_op *op)
 {
 	int n = op->kind < OP_MAX ? store_sql[op->kind].nparams : 0, i;
 
+	/* A process row from before schema 6 lacks the time, network and
+	 * OOM columns: they were not measured. */
+	if (op->kind == OP_ROW && op->params[0]) {
+		const char *c = op->params[0];
+		size_t len = strlen(c);
+		int cols = 1;
+		char *row;
+
+		for (; *c; c++)
+			cols += *c == '\t';
+		if (cols != STORE_COPY_COLS_V5 || len == 0 || op->params[0][len - 1] != '\n')
+			return;
+		row = malloc(len + sizeof(STORE_COPY_PAD_V6) + 1);
+		if (!row)
+			return;
+		memcpy(row, op->params[0], len - 1);
+		memcpy(row + len - 1, STORE_COPY_PAD_V6 "\n", sizeof(STORE_COPY_PAD_V6) + 1);
+		free(op->params[0]);
+		op->params[0] = row;
+		return;
+	}
 	switch (op->kind) {
 	case OP_STEP_BEGIN:
 	case OP_TASK_BEGIN:

@@ -31,6 +31,11 @@ struct proc_rec {
 	uint64_t rss_peak_kb;
 	uint64_t read_bytes, write_bytes, rchar, wchar, syscr, syscw;
 	uint64_t vol_ctxsw, invol_ctxsw, minflt, majflt;
+	int has_time; /* time_us measured (the kernel has what it needs) */
+	uint64_t time_us[SEXEC_TIME_N];
+	int has_net;
+	uint64_t net_tx, net_rx;
+	int oom_killed;
 };
 
 struct node_rec {
@@ -55,6 +60,8 @@ struct tool_drop {
 	uint64_t processes, cpu_user_us, cpu_sys_us, wall_us, rss_peak_kb;
 	double rss_kb_us;
 	uint64_t read_bytes, write_bytes;
+	uint64_t time_us[SEXEC_TIME_N];
+	uint64_t net_tx, net_rx, oom_kills;
 };
 
 struct store_stats {
@@ -89,6 +96,17 @@ void store_put_step_rollup(struct store *s, const struct sexec_step_info *st, co
 /* 0, or -ENOSPC when the spool (or the memory queue) is full: the caller
  * folds the process into its tool's totals instead. */
 int store_put_process(struct store *s, const struct proc_rec *p);
+/* At step end: time per state, cgroup statistics and PSI as a value list
+ * (the order of OP_STEP_TIMES in store.c; empty items are NULL). */
+void store_put_step_times(struct store *s, const struct sexec_step_info *st, const char *step,
+			  uint64_t end_us, const char *vals);
+/* Busy time per CPU: comma lists of CPUs, cores, sockets, NUMA nodes,
+ * allocated (1/0) and busy µs. */
+void store_put_step_cpus(struct store *s, const struct sexec_step_info *st, const char *step,
+			 uint64_t end_us, const char *const lists[6]);
+/* A timeline sample (value list in the order of sexec.sample). */
+void store_put_sample(struct store *s, const struct sexec_step_info *st, const char *step,
+		      uint64_t t_us, const char *vals);
 void store_get_stats(struct store *s, struct store_stats *out);
 
 #endif

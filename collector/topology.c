@@ -63,3 +63,34 @@ int topology_describe(struct node_rec *n, const char *cluster, const char *node)
 	hwloc_topology_destroy(topo);
 	return 0;
 }
+
+int topology_cpus(struct topo_cpu *cpus, int ncpus)
+{
+	hwloc_topology_t topo;
+	hwloc_obj_t pu = NULL;
+	int i;
+
+	for (i = 0; i < ncpus; i++)
+		cpus[i].core = cpus[i].socket = cpus[i].numa = -1;
+	if (hwloc_topology_init(&topo))
+		return -ENOMEM;
+	if (hwloc_topology_load(topo)) {
+		hwloc_topology_destroy(topo);
+		return -EIO;
+	}
+	while ((pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu))) {
+		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu);
+		hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, pu);
+		int c = (int)pu->os_index;
+
+		if (c < 0 || c >= ncpus)
+			continue;
+		/* Core numbers as hwloc's logical index: unique across sockets. */
+		cpus[c].core = core ? (int)core->logical_index : -1;
+		cpus[c].socket = pkg ? (int)pkg->os_index : -1;
+		/* NUMA nodes are memory children in hwloc 2: take the PU's nodeset. */
+		cpus[c].numa = pu->nodeset ? hwloc_bitmap_first(pu->nodeset) : -1;
+	}
+	hwloc_topology_destroy(topo);
+	return 0;
+}

@@ -11,4 +11,11 @@ int topology_describe(struct node_rec *n, const char *cluster, const char *node)
 /* "v1", "v2" or "hybrid" from what is mounted at /sys/fs/cgroup. */
 const char *topology_cgroup_mode(void);
 
+/* Where each CPU (OS index) sits: its core (hwloc logical index, unique on
+ * the node), socket and NUMA node; -1 when unknown. */
+struct topo_cpu {
+	int core, socket, numa;
+};
+int topology_cpus(struct topo_cpu *cpus, int ncpus);
+
 #endif

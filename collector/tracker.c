@@ -17,6 +17,7 @@
 #include "sexec/tool.h"
 #include "htab.h"
 #include "jobinfo.h"
+#include "stepstat.h"
 #include "tracker.h"
 
 #define TRACKER_STEP_GRACE_S 30
@@ -47,6 +48,8 @@ struct tstep {
 	uint32_t pending_pid;
 	uint64_t start_us;
 	char cg_path[SEXEC_CG_PATH_MAX]; /* one watched job cgroup: gone = job gone */
+	struct stepstat *ss;  /* cgroups, time totals, samples (NULL: none yet) */
+	uint64_t oom_procs;   /* processes the OOM killer chose */
 };
 
 /* Steps of one job on this node, and whether its description was asked for. */
@@ -76,6 +79,7 @@ struct tproc {
 
 struct tracker {
 	struct store *store;
+	const struct sexec_conf *conf;
 	struct probe *probe;
 	struct htab *steps, *regs, *procs, *jobs;
 	struct jobinfo *jobinfo;
@@ -199,6 +203,7 @@ struct tracker *create_tracker(struct store *store, const struct sexec_conf *con
 	if (!t)
 		return NULL;
 	t->store = store;
+	t->conf = conf;
 	t->steps = create_htab(64);
 	t->regs = create_htab(256);
 	t->procs = create_htab(conf->max_tracked);
@@ -266,6 +271,7 @@ static void free_step_cb(uint64_t key, void *val, void *arg)
 		free(r);
 	}
 	free(s->drops);
+	stepstat_free(s->ss);
 	free(s);
 }
 
@@ -398,6 +404,45 @@ static void tracker_fold(struct tstep *s, const struct proc_rec *rec)
 	d->rss_kb_us += (double)rec->rss_peak_kb * (double)wall;
 	d->read_bytes += rec->read_bytes;
 	d->write_bytes += rec->write_bytes;
+	for (i = 0; i < SEXEC_TIME_N; i++)
+		d->time_us[i] += rec->time_us[i];
+	d->net_tx += rec->net_tx;
+	d->net_rx += rec->net_rx;
+	d->oom_kills += rec->oom_killed != 0;
+}
+
+/* The cookies of a step's registrations (caller frees); *n their count. */
+static uint64_t *tracker_cookies(struct tstep *s, int *n)
+{
+	struct treg *r;
+	uint64_t *c;
+	int k = 0;
+
+	for (r = s->regs; r; r = r->next)
+		k++;
+	c = calloc((size_t)(k ? k : 1), sizeof(*c));
+	*n = 0;
+	if (!c)
+		return NULL;
+	for (r = s->regs; r; r = r->next)
+		c[(*n)++] = r->cookie;
+	return c;
+}
+
+/* Time per state, cgroup statistics, the last sample, busy time per CPU;
+ * then BPF forgets the step's time totals. */
+static void tracker_step_finish(struct tracker *t, struct tstep *s)
+{
+	int n, i;
+	uint64_t *c = tracker_cookies(s, &n);
+
+	if (!c)
+		return;
+	stepstat_finish(s->ss, t->conf, t->probe, c, n, s->oom_procs, t->store, &s->info, s->name,
+			s->end_us);
+	for (i = 0; i < n && t->probe; i++)
+		probe_forget_times(t->probe, c[i]);
+	free(c);
 }
 
 static void tracker_finalize_step(struct tracker *t, struct tstep *s)
@@ -423,6 +468,7 @@ static void tracker_finalize_step(struct tracker *t, struct tstep *s)
 	store_put_step_end(t->store, &s->info, s->name, s->end_us, lost, s->live,
 			   lost == 0 && s->live == 0);
 	tracker_rollup(t, s);
+	tracker_step_finish(t, s);
 	if (lost || s->live)
 		log_warn("job %u step %s: record incomplete (%" PRIu64 " events lost, %" PRIu64
 			 " processes still running at step end)",
@@ -681,6 +727,12 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 		}
 	}
 	tracker_put_proc(t, m->task.pid, p, s);
+	if (t->conf) {
+		struct stepstat *ss = stepstat_task(s->ss, t->conf, &s->info, s->name, m->task.pid);
+
+		if (ss)
+			s->ss = ss;
+	}
 	tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, now);
 	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
 	tracker_describe_job(t, &s->info);
@@ -827,6 +879,9 @@ int tracker_end_task(struct tracker *t, const struct sexec_msg *m)
 		return -ENOENT;
 	store_put_task_end(t->store, &s->info, s->name, m->task.task_id, tracker_now_us(),
 			   m->status);
+	/* Slurm removes the step's cgroups before the step's end reaches us:
+	 * read them while its tasks end. */
+	stepstat_refresh(s->ss);
 	return 0;
 }
 
@@ -855,6 +910,8 @@ struct tick_ctx {
 	time_t now;
 	struct tstep *due[64];
 	int n;
+	struct tstep *sample[64];
+	int nsample;
 };
 
 static void tick_cb(uint64_t key, void *val, void *arg)
@@ -863,6 +920,9 @@ static void tick_cb(uint64_t key, void *val, void *arg)
 	struct tstep *s = val;
 
 	(void)key;
+	if (!s->ended && !s->finalized && stepstat_due(s->ss, c->t->conf, c->now) &&
+	    c->nsample < 64)
+		c->sample[c->nsample++] = s;
 	if (s->ended && !s->finalized && s->deadline <= c->now && c->n < 64)
 		c->due[c->n++] = s;
 	if (s->info.step_id == SEXEC_STEP_EXTERN && !s->ended && !s->finalized) {
@@ -951,6 +1011,17 @@ void tracker_tick(struct tracker *t)
 	if (++t->ticks % 60 == 0)
 		tracker_sweep(t);
 	htab_each(t->steps, tick_cb, &c);
+	for (i = 0; i < c.nsample; i++) {
+		struct tstep *s = c.sample[i];
+		uint64_t *ck;
+		int n;
+
+		ck = tracker_cookies(s, &n);
+		if (ck)
+			stepstat_sample(s->ss, t->conf, t->probe, ck, n, t->store, &s->info, s->name,
+					tracker_now_us());
+		free(ck);
+	}
 	for (i = 0; i < c.n; i++)
 		tracker_finalize_step(t, c.due[i]);
 }
@@ -1123,6 +1194,24 @@ static void tracker_on_exit(struct tracker *t, const struct sexec_ev_exit *e)
 	rec.invol_ctxsw = e->nivcsw;
 	rec.minflt = e->minflt;
 	rec.majflt = e->majflt;
+	if (t->probe && probe_has_state(t->probe)) {
+		uint64_t sum = 0;
+		int k;
+
+		for (k = 0; k < SEXEC_TIME_N; k++) {
+			rec.time_us[k] = e->state_ns[k] / 1000;
+			sum += e->state_ns[k];
+		}
+		/* A process whose exec was never seen (one from before a
+		 * collector restart) has no accounting: not measured. */
+		rec.has_time = sum != 0;
+	}
+	rec.has_net = t->probe && probe_has_net(t->probe);
+	rec.net_tx = e->net_tx;
+	rec.net_rx = e->net_rx;
+	rec.oom_killed = e->oom_killed != 0;
+	if (rec.oom_killed)
+		r->step->oom_procs++;
 	/* Past the per-step cap, or with the spool full, the row is given up
 	 * and the process folded into its tool's totals, which stay exact. */
 	if (r->step->nrows >= t->max_rows || store_put_process(t->store, &rec)) {

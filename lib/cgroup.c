@@ -203,3 +203,107 @@ int cgroup_move_to_root(pid_t pid)
 	fclose(f);
 	return bad;
 }
+
+int cgroup_step_dir(pid_t pid, const char *ctrl, char *out, size_t len)
+{
+	struct cg_hier h[CG_HIER_MAX];
+	char path[64], line[4096];
+	FILE *f;
+	int nh, ret = -ENOENT;
+
+	nh = cgroup_hierarchies(h, CG_HIER_MAX);
+	if (nh < 0)
+		return nh;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		char *ctrls = strchr(line, ':'), *cg, *task;
+		int i;
+
+		cg = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (!cg)
+			continue;
+		*cg++ = '\0';
+		ctrls++;
+		cg[strcspn(cg, "\n")] = '\0';
+		if (*ctrl ? !*ctrls || !cgroup_opts_match(ctrls, ctrl) : *ctrls != '\0')
+			continue;
+		if (strcmp(cg, "/") == 0)
+			break; /* at the root: nothing of its own */
+		/* Slurm's per-task level below the step's. */
+		task = strrchr(cg, '/');
+		if (task && strncmp(task, "/task_", 6) == 0 && task != cg)
+			*task = '\0';
+		for (i = 0; i < nh; i++)
+			if (*ctrls ? (!h[i].v2 && cgroup_opts_match(h[i].opts, ctrls)) : h[i].v2)
+				break;
+		if (i == nh)
+			break;
+		if ((size_t)snprintf(out, len, "%s%s", h[i].mount, cg) < len)
+			ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+int cgroup_v2_mount(char *out, size_t len, int *controllers)
+{
+	struct cg_hier h[CG_HIER_MAX];
+	char path[SEXEC_CG_PATH_MAX + 32], buf[256];
+	int nh, i, fd;
+	ssize_t n;
+
+	nh = cgroup_hierarchies(h, CG_HIER_MAX);
+	if (nh < 0)
+		return nh;
+	for (i = 0; i < nh && !h[i].v2; i++)
+		;
+	if (i == nh)
+		return -ENOENT;
+	if ((size_t)snprintf(out, len, "%s", h[i].mount) >= len)
+		return -ENAMETOOLONG;
+	*controllers = 0;
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", h[i].mount);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			char *w, *save = NULL;
+
+			buf[n] = '\0';
+			/* Hybrid hosts may leave minor ones (hugetlb) to v2. */
+			for (w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+				if (strcmp(w, "cpu") == 0 || strcmp(w, "memory") == 0)
+					*controllers = 1;
+		}
+	}
+	return 0;
+}
+
+int cgroup_place(pid_t pid, const char *dir)
+{
+	char path[SEXEC_CG_PATH_MAX + 16], num[16], *slash;
+	int fd, err = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s", dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	for (slash = path + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, num, strlen(num)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}

@@ -37,6 +37,7 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY("spool_dir", spool_dir),
 	STR_KEY("bpf_attach", bpf_attach),
 	STR_KEY("tools_rules", tools_rules),
+	STR_KEY("cgroup_v2_observe", v2_observe),
 	U32_KEY("argv_max", argv_max, 64, 4096),
 	U32_KEY("ring_buffer_kb", ring_kb, 64, 1024 * 1024),
 	U32_KEY("max_tracked", max_tracked, 1024, 4 * 1024 * 1024),
@@ -46,6 +47,7 @@ static const struct conf_key conf_keys[] = {
 	U32_KEY("spool_max_kb", spool_max_kb, 64, 1024 * 1024 * 1024),
 	U32_KEY("max_process_rows", max_process_rows, 1, 1000000000),
 	U32_KEY("journal_compact_kb", journal_compact_kb, 64, 16 * 1024 * 1024),
+	U32_KEY("sample_interval_s", sample_s, 0, 86400),
 };
 
 void conf_defaults(struct sexec_conf *c)
@@ -67,6 +69,8 @@ void conf_defaults(struct sexec_conf *c)
 	c->spool_max_kb = 1024 * 1024;
 	c->max_process_rows = 100000;
 	c->journal_compact_kb = 65536;
+	c->sample_s = 10;
+	snprintf(c->v2_observe, sizeof(c->v2_observe), "auto");
 	if (gethostname(c->node, sizeof(c->node)) == 0) {
 		char *dot;
 
@@ -84,6 +88,12 @@ static int conf_check(const struct sexec_conf *c, char *err, size_t errlen)
 	    strcmp(c->bpf_attach, "raw_tp")) {
 		snprintf(err, errlen, "'bpf_attach' must be auto, tp_btf or raw_tp, not '%s'",
 			 c->bpf_attach);
+		return -EINVAL;
+	}
+	if (strcmp(c->v2_observe, "auto") && strcmp(c->v2_observe, "yes") &&
+	    strcmp(c->v2_observe, "no")) {
+		snprintf(err, errlen, "'cgroup_v2_observe' must be auto, yes or no, not '%s'",
+			 c->v2_observe);
 		return -EINVAL;
 	}
 	return 0;

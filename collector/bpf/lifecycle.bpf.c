@@ -72,6 +72,26 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cgwatch SEC(".maps");
 
+/* Per-thread state accounting. Task storage costs an untracked thread one
+ * pointer test, where a hash keyed by tid would cost a lookup per switch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sexec_tstate);
+} tstate SEC(".maps");
+
+/* Per registration (cookie), per CPU: time in each state. The collector
+ * creates an entry at registration and removes it at step end; BPF only
+ * adds to existing ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct sexec_cagg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} cagg SEC(".maps");
+
 /* Exec events are larger than the BPF stack: build them here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -129,7 +149,49 @@ static __always_inline __u64 task_start_ns(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___old *)t, real_start_time);
 }
 
-static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
+/* Close the current state at now: its time goes to the thread and to the
+ * registration's per-CPU totals. */
+static __always_inline void st_charge(struct sexec_tstate *ts, __u32 state, __u64 now)
+{
+	struct sexec_cagg *agg;
+	__u64 d = now > ts->ts ? now - ts->ts : 0;
+
+	if (state >= SEXEC_ST_MAX)
+		state = SEXEC_ST_SLEEP;
+	ts->ns[state] += d;
+	ts->ts = now;
+	agg = bpf_map_lookup_elem(&cagg, &ts->cookie);
+	if (agg)
+		agg->ns[state] += d;
+}
+
+/* Start accounting a thread of a tracked process, in the given state. */
+static __always_inline void st_create(struct task_struct *task, __u64 cookie, __u32 state)
+{
+	struct sexec_tstate *ts;
+
+	ts = bpf_task_storage_get(&tstate, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		stat_inc(SEXEC_STAT_STATE_MISS);
+		return;
+	}
+	if (ts->cookie == cookie && ts->ts)
+		return; /* already accounted */
+	__builtin_memset(ts, 0, sizeof(*ts));
+	ts->cookie = cookie;
+	ts->state = state;
+	ts->ts = bpf_ktime_get_boot_ns();
+}
+
+static __always_inline int task_memstall(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->in_memstall))
+		return BPF_CORE_READ_BITFIELD_PROBED(t, in_memstall);
+	return !!(BPF_CORE_READ(t, flags) & PF_MEMSTALL);
+}
+
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
+				       int with_state)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
@@ -139,6 +201,9 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	pt = bpf_map_lookup_elem(&tracked, &ptgid);
 	if (!pt || !gen_active())
 		return 0;
+	/* The child is on a run queue until it first runs. */
+	if (with_state)
+		st_create(child, pt->cookie, SEXEC_ST_RUNQ);
 	if (ctgid == ptgid) { /* a new thread of a tracked process */
 		__sync_fetch_and_add(&pt->threads, 1);
 		__sync_fetch_and_add(&pt->alive, 1);
@@ -211,7 +276,7 @@ static __always_inline void read_cwd(struct task_struct *p, struct sexec_ev_exec
 }
 
 static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
-				       struct linux_binprm *bprm)
+				       struct linux_binprm *bprm, int with_state)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid), zero = 0;
 	struct sexec_track *t;
@@ -222,6 +287,10 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	t = bpf_map_lookup_elem(&tracked, &tgid);
 	if (!t || !gen_active())
 		return 0;
+	/* A registered task is first seen here, when it runs its program:
+	 * its accounting starts now, on the CPU. */
+	if (with_state)
+		st_create(p, t->cookie, SEXEC_ST_ONCPU);
 	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return 0;
@@ -305,15 +374,48 @@ static __always_inline unsigned int task_state(struct task_struct *t)
  * switches and I/O are final. Add them to its process; when it was the
  * process's last thread, send the record. Every other switch costs one load
  * and a compare. */
-static __always_inline int handle_switch(struct task_struct *prev)
+static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
+					 struct task_struct *next, int with_state)
 {
+	struct sexec_tstate *ps = NULL, *ns;
 	struct sexec_track *t;
 	struct sexec_ev_exit *e;
 	struct signal_struct *sig;
-	__u64 nvcsw;
+	unsigned int state = task_state(prev);
+	__u64 nvcsw, now = 0;
 	__u32 tgid;
+	int i;
 
-	if (!(task_state(prev) & TASK_DEAD))
+	if (with_state) {
+		/* Tested one at a time: the verifier refuses pointer arithmetic
+		 * such as (ps | ns). */
+		ps = bpf_task_storage_get(&tstate, prev, 0, 0);
+		if (ps && !gen_active())
+			ps = NULL;
+		if (ps) {
+			now = bpf_ktime_get_boot_ns();
+			/* What it ran, unless it ran reclaiming memory. */
+			st_charge(ps, ps->reclaim ? SEXEC_ST_MEM : SEXEC_ST_ONCPU, now);
+			if (preempt || state == 0)
+				ps->state = SEXEC_ST_RUNQ;
+			else if (ps->reclaim || task_memstall(prev))
+				ps->state = SEXEC_ST_MEM;
+			else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+				ps->state = SEXEC_ST_IO;
+			else
+				ps->state = SEXEC_ST_SLEEP;
+		}
+		ns = bpf_task_storage_get(&tstate, next, 0, 0);
+		if (ns && (ps || gen_active())) {
+			if (!now)
+				now = bpf_ktime_get_boot_ns();
+			/* Runnable since its wake-up (or blocked, if the wake-up
+			 * was missed: then that state). */
+			st_charge(ns, ns->state == SEXEC_ST_ONCPU ? SEXEC_ST_RUNQ : ns->state, now);
+			ns->state = SEXEC_ST_ONCPU;
+		}
+	}
+	if (!(state & TASK_DEAD))
 		return 0;
 	/* io_uring and other kernel-made worker threads are created without
 	 * sched_process_fork, so they never joined the alive count. */
@@ -344,6 +446,11 @@ static __always_inline int handle_switch(struct task_struct *prev)
 	__sync_fetch_and_add(&t->write_bytes, BPF_CORE_READ(prev, ioac.write_bytes));
 	__sync_fetch_and_add(&t->cancelled_write_bytes,
 			     BPF_CORE_READ(prev, ioac.cancelled_write_bytes));
+	if (ps) {
+		for (i = 0; i < SEXEC_ST_MAX; i++)
+			__sync_fetch_and_add(&t->state_ns[i], ps->ns[i]);
+		bpf_task_storage_delete(&tstate, prev);
+	}
 	/* Threads that exit together die on several CPUs: whoever is last
 	 * (alive drops to zero) sends the record, with everyone's totals in. */
 	if (__sync_fetch_and_sub(&t->alive, 1) != 1)
@@ -382,6 +489,12 @@ static __always_inline int handle_switch(struct task_struct *prev)
 	e->write_bytes = t->write_bytes;
 	e->cancelled_write_bytes = t->cancelled_write_bytes;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), prev->comm);
+	for (i = 0; i < SEXEC_ST_MAX; i++)
+		e->state_ns[i] = t->state_ns[i];
+	e->net_tx = t->net_tx;
+	e->net_rx = t->net_rx;
+	e->oom_killed = t->oom_killed;
+	e->pad2 = 0;
 	bpf_ringbuf_submit(e, rb_flags());
 	stat_inc(SEXEC_STAT_EVENTS);
 	bpf_map_delete_elem(&tracked, &tgid);
@@ -408,7 +521,8 @@ static __always_inline int is_adopt_name(struct cgroup *cg)
 
 /* Only migrations reach here, which are rare; tracked processes moved by
  * Slurm itself are left alone. */
-static __always_inline int handle_attach(struct cgroup *dst, struct task_struct *task)
+static __always_inline int handle_attach(struct cgroup *dst, struct task_struct *task,
+					 int with_state)
 {
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 	__u32 tgid = BPF_CORE_READ(task, tgid);
@@ -441,6 +555,9 @@ static __always_inline int handle_attach(struct cgroup *dst, struct task_struct 
 		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
 		return 0;
 	}
+	/* Whoever moves it runs; it waits (its other threads are not seen). */
+	if (with_state)
+		st_create(task, nt.cookie, SEXEC_ST_SLEEP);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		lost_inc(nt.cookie, SEXEC_STAT_RB_FULL);
@@ -460,13 +577,13 @@ static __always_inline int handle_attach(struct cgroup *dst, struct task_struct 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(parent, child);
+	return handle_fork(parent, child, 1);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return handle_exec(p, old_pid, bprm);
+	return handle_exec(p, old_pid, bprm, 1);
 }
 
 /* Kernels since 6.16 pass group_dead (and fire before exit_mm); the loader
@@ -486,25 +603,167 @@ int BPF_PROG(btf_exit_gd, struct task_struct *p, bool group_dead)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return handle_switch(prev);
+	return handle_switch(preempt, prev, next, 1);
+}
+
+/* Without task storage (before 5.11): lifecycle only, no time breakdown. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork_nostate, struct task_struct *parent, struct task_struct *child)
+{
+	return handle_fork(parent, child, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec_nostate, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return handle_exec(p, old_pid, bprm, 0);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch_nostate, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return handle_switch(preempt, prev, next, 0);
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	return handle_switch(prev);
+	return handle_switch(preempt, prev, next, 0);
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(parent, child);
+	return handle_fork(parent, child, 0);
 }
 
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return handle_exec(p, old_pid, bprm);
+	return handle_exec(p, old_pid, bprm, 0);
+}
+
+/* A tracked thread blocked in some state becomes runnable. */
+static __always_inline int handle_wakeup(struct task_struct *p)
+{
+	struct sexec_tstate *ts = bpf_task_storage_get(&tstate, p, 0, 0);
+
+	if (!ts || ts->state == SEXEC_ST_ONCPU || ts->state == SEXEC_ST_RUNQ || !gen_active())
+		return 0;
+	st_charge(ts, ts->state, bpf_ktime_get_boot_ns());
+	ts->state = SEXEC_ST_RUNQ;
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(btf_wakeup, struct task_struct *p)
+{
+	return handle_wakeup(p);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(btf_wakeup_new, struct task_struct *p)
+{
+	return handle_wakeup(p);
+}
+
+/* Reclaim runs on the CPU of the thread that needs memory: that time is a
+ * memory stall, not useful work. */
+static __always_inline int handle_reclaim(int begin)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct sexec_tstate *ts = bpf_task_storage_get(&tstate, cur, 0, 0);
+
+	if (!ts || !gen_active())
+		return 0;
+	if (begin == !!ts->reclaim)
+		return 0; /* nested (memcg inside direct), or began before tracking */
+	st_charge(ts, ts->reclaim ? SEXEC_ST_MEM : SEXEC_ST_ONCPU, bpf_ktime_get_boot_ns());
+	ts->reclaim = begin;
+	return 0;
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(btf_reclaim_begin, int order, gfp_t gfp)
+{
+	return handle_reclaim(1);
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(btf_reclaim_end, unsigned long nr)
+{
+	return handle_reclaim(0);
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(btf_memcg_reclaim_begin, int order, gfp_t gfp)
+{
+	return handle_reclaim(1);
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(btf_memcg_reclaim_end, unsigned long nr)
+{
+	return handle_reclaim(0);
+}
+
+/* Bytes through inet (TCP, UDP; v4 and v6) sockets, from the tracepoints
+ * every socket send and receive passes (6.3): write, send*, splice and
+ * sendfile alike. A socket call by an untracked process costs a lookup. */
+static __always_inline int handle_net(struct sock *sk, int ret, int rx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct sexec_track *t;
+	unsigned short family;
+
+	if (ret <= 0)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	t = bpf_map_lookup_elem(&tracked, &tgid);
+	if (!t || !gen_active())
+		return 0;
+	if (rx)
+		__sync_fetch_and_add(&t->net_rx, ret);
+	else
+		__sync_fetch_and_add(&t->net_tx, ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(btf_net_send, struct sock *sk, int ret, int flags)
+{
+	return handle_net(sk, ret, 0);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(btf_net_recv, struct sock *sk, int ret, int flags)
+{
+	return (flags & MSG_PEEK) ? 0 : handle_net(sk, ret, 1);
+}
+
+/* The OOM killer picked a victim: flag its process (the kill itself is a
+ * SIGKILL its exit status shows). Kernels before 5.19 pass only the pid. */
+static __always_inline int handle_oom(__u32 tgid)
+{
+	struct sexec_track *t = bpf_map_lookup_elem(&tracked, &tgid);
+
+	if (t && gen_active())
+		t->oom_killed = 1;
+	return 0;
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(btf_oom, struct task_struct *tsk)
+{
+	return handle_oom(BPF_CORE_READ(tsk, tgid));
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(btf_oom_pid, int pid)
+{
+	return handle_oom(pid);
 }
 
 SEC("raw_tp/sched_process_exit")
@@ -517,12 +776,19 @@ SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(btf_attach, struct cgroup *dst, const char *path, struct task_struct *task,
 	     bool threadgroup)
 {
-	return handle_attach(dst, task);
+	return handle_attach(dst, task, 1);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(btf_attach_nostate, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	return handle_attach(dst, task, 0);
 }
 
 SEC("raw_tp/cgroup_attach_task")
 int BPF_PROG(raw_attach, struct cgroup *dst, const char *path, struct task_struct *task,
 	     bool threadgroup)
 {
-	return handle_attach(dst, task);
+	return handle_attach(dst, task, 0);
 }

@@ -19,6 +19,9 @@ typedef __u64 u64;
 typedef __s32 s32;
 typedef __s64 s64;
 typedef int pid_t;
+typedef unsigned int uid_t;
+typedef unsigned int gfp_t;
+typedef unsigned long size_t;
 typedef __u16 __be16;
 typedef __u32 __be32;
 typedef __u32 __wsum;
@@ -30,7 +33,17 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_HASH = 1,
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_PERCPU_HASH = 5,
 	BPF_MAP_TYPE_RINGBUF = 27,
+	BPF_MAP_TYPE_TASK_STORAGE = 29,
+};
+
+enum {
+	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
+};
+
+enum {
+	BPF_F_NO_PREALLOC = 1,
 };
 
 enum {
@@ -128,6 +141,10 @@ struct signal_struct {
 struct task_struct {
 	unsigned int __state;
 	unsigned int flags;
+	/* Bitfields: read with BPF_CORE_READ_BITFIELD_PROBED. in_memstall
+	 * replaced the PF_MEMSTALL flag in 5.19. */
+	unsigned int in_iowait : 1;
+	unsigned int in_memstall : 1;
 	struct sched_entity se;
 	struct mm_struct *mm;
 	int exit_code;
@@ -156,6 +173,20 @@ struct task_struct___old {
 	long state;
 };
 
+struct sock_common {
+	unsigned short skc_family;
+};
+
+struct sock {
+	struct sock_common __sk_common;
+};
+
+struct socket {
+	struct sock *sk;
+};
+
+struct msghdr;
+
 struct linux_binprm {
 	const char *filename;
 };
@@ -181,5 +212,9 @@ struct cgroup {
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define PF_IO_WORKER 0x00000010
 #define PF_USER_WORKER 0x00004000
+#define PF_MEMSTALL 0x01000000 /* before 5.19 */
+#define AF_INET 2
+#define AF_INET6 10
+#define MSG_PEEK 2
 
 #endif

@@ -34,6 +34,11 @@ struct sexec_conf {
 				* folded into per-tool totals (default 1048576 = 1 GiB) */
 	uint32_t max_process_rows; /* max_process_rows = per step and node; the rest are folded
 				    * into per-tool totals (default 100000) */
+	uint32_t sample_s;     /* sample_interval_s = timeline samples per step (default 10, 0 = none
+				* but the first and last) */
+	char v2_observe[16];   /* cgroup_v2_observe = auto|yes|no: on hybrid hosts, place each step
+				* in a cgroup of its own in the controller-less v2 hierarchy, for
+				* per-step pressure (PSI) (default auto: only on hybrid hosts) */
 };
 
 /* Fill defaults, then read path (NULL = SEXEC_CONF_DEFAULT). A missing file is

@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #endif
 
-#define SEXEC_EVENT_ABI 4
+#define SEXEC_EVENT_ABI 5
 
 #define SEXEC_COMM_LEN 16
 #define SEXEC_PATH_MAX 256
@@ -18,6 +18,34 @@
  * each NUL-terminated, in at most this many bytes. */
 #define SEXEC_CWD_MAX 1024
 #define SEXEC_CWD_DEPTH 24
+
+/* Where a thread's time goes: exactly one state at any moment, so a
+ * thread's states add up to its lifetime (from when it is first seen). */
+enum sexec_tstate_kind {
+	SEXEC_ST_ONCPU = 0, /* running */
+	SEXEC_ST_RUNQ = 1,  /* runnable, waiting for a CPU */
+	SEXEC_ST_IO = 2,    /* blocked in io_schedule() (in_iowait) */
+	SEXEC_ST_MEM = 3,   /* direct/memcg reclaim, or blocked in a memory stall
+			     * (refault/thrashing, swap-in, compaction: in_memstall) */
+	SEXEC_ST_SLEEP = 4, /* any other sleep: children, network, locks, timers */
+	SEXEC_ST_MAX = 5,
+};
+
+/* Per-thread accounting, in task storage: only tracked threads have one. */
+struct sexec_tstate {
+	__u64 cookie;  /* registration of the thread's process */
+	__u64 ts;      /* boot-time ns the current state began */
+	__u32 state;   /* enum sexec_tstate_kind */
+	__u32 reclaim; /* inside a direct or memcg reclaim section */
+	__u64 ns[SEXEC_ST_MAX];
+};
+
+/* Value of the per-CPU "cagg" map, keyed by cookie: what the registration's
+ * threads spent in each state, charged on the CPU that saw the transition.
+ * On-CPU time is charged on the CPU it ran on, which gives busy time per core. */
+struct sexec_cagg {
+	__u64 ns[SEXEC_ST_MAX];
+};
 
 enum sexec_event_type {
 	SEXEC_EV_FORK = 1, /* a tracked process created a new process */
@@ -45,6 +73,10 @@ struct sexec_track {
 	__u64 nvcsw, nivcsw;
 	__u64 rchar, wchar, syscr, syscw;
 	__u64 read_bytes, write_bytes, cancelled_write_bytes;
+	__u64 state_ns[SEXEC_ST_MAX]; /* exited threads' time per state */
+	__u64 net_tx, net_rx;         /* bytes through inet sockets, all threads */
+	__u32 oom_killed;             /* chosen by the OOM killer */
+	__u32 pad;
 };
 
 struct sexec_ev_hdr {
@@ -98,6 +130,10 @@ struct sexec_ev_exit {
 	__u64 rchar, wchar, syscr, syscw;
 	__u64 read_bytes, write_bytes, cancelled_write_bytes;
 	char comm[SEXEC_COMM_LEN];
+	__u64 state_ns[SEXEC_ST_MAX]; /* 0 when state accounting is off */
+	__u64 net_tx, net_rx;
+	__u32 oom_killed; /* the OOM killer chose this process */
+	__u32 pad2;
 };
 
 /* Indices of the per-CPU "stats" counter array. */
@@ -106,6 +142,7 @@ enum sexec_stat {
 	SEXEC_STAT_RB_FULL = 1,    /* ring buffer reservations that failed */
 	SEXEC_STAT_MAP_FULL = 2,   /* tracked-map inserts that failed */
 	SEXEC_STAT_LOST_UNATTRIBUTED = 3, /* losses whose cookie could not be counted */
+	SEXEC_STAT_STATE_MISS = 4, /* tracked threads without state storage (not created) */
 	SEXEC_STAT_MAX = 8,
 };
 

@@ -11,6 +11,9 @@
 #define SEXEC_STEP_NAME_MAX 32
 #define SEXEC_LABELS_STR_MAX 1024
 #define SEXEC_WORK_DIR_MAX 1024
+/* Time states, in this order everywhere: on a CPU, run queue, I/O, memory,
+ * other sleep (enum sexec_tstate_kind in event.h). */
+#define SEXEC_TIME_N 5
 
 /* Slurm's special step ids (slurm.h), kept here so lib/ needs no Slurm headers. */
 #define SEXEC_STEP_PENDING 0xfffffffdu
