@@ -295,8 +295,15 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 	static const char sql[] =
 		"WITH s AS (SELECT step, node, max(alloc_cpus) AS alloc_cpus, max(ntasks) AS ntasks, "
 		"sum(lost_events)::bigint AS lost_events, sum(lost_tracking)::bigint AS lost_tracking, "
-		"bool_and(complete) AS complete FROM sexec.step WHERE cluster = $1 AND job_id = $2 "
-		"GROUP BY step, node), "
+		"bool_and(complete) AS complete, count(on_cpu_us) AS nt, sum(on_cpu_us)::bigint AS oc, "
+		"sum(runq_us)::bigint AS rq, sum(io_us)::bigint AS io, sum(mem_us)::bigint AS mem, "
+		"sum(sleep_us)::bigint AS sl, sum(extract(epoch FROM end_time - start_time)) AS el, "
+		"max(cg_mem_peak_bytes) AS mp, max(cg_mem_limit_bytes) AS ml, "
+		"sum(oom_kills)::bigint AS oom, sum(cg_io_read_bytes)::bigint AS ior, "
+		"sum(cg_io_write_bytes)::bigint AS iow, sum(psi_cpu_some_us)::bigint AS pc, "
+		"sum(psi_io_some_us)::bigint AS pi, sum(psi_mem_some_us)::bigint AS pm, "
+		"sum(psi_mem_full_us)::bigint AS pmf "
+		"FROM sexec.step WHERE cluster = $1 AND job_id = $2 GROUP BY step, node), "
 		"t AS (SELECT step, node, sum(processes)::bigint AS n, sum(cpu_user_us)::bigint AS cu, "
 		"sum(cpu_sys_us)::bigint AS cs FROM sexec.step_tool WHERE cluster = $1 AND job_id = $2 "
 		"GROUP BY step, node), "
@@ -307,11 +314,12 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		"u AS (SELECT * FROM t UNION ALL SELECT * FROM p) "
 		"SELECT coalesce(s.step, u.step), coalesce(s.node, u.node), s.alloc_cpus, "
 		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
-		"coalesce(u.n, 0), coalesce(u.cu, 0), coalesce(u.cs, 0) "
+		"coalesce(u.n, 0), coalesce(u.cu, 0), coalesce(u.cs, 0), s.nt, s.oc, s.rq, s.io, "
+		"s.mem, s.sl, s.el, s.mp, s.ml, s.oom, s.ior, s.iow, s.pc, s.pi, s.pm, s.pmf "
 		"FROM s FULL JOIN u ON u.step = s.step AND u.node = s.node ORDER BY 1, 2";
 	struct db_step_node *s = NULL;
 	PGresult *res = NULL;
-	int oom = 0, ret, i, rows;
+	int oom = 0, ret, i, k, rows;
 
 	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
 	if (ret)
@@ -334,6 +342,19 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		s[i].processes = db_int(res, i, 8, 0);
 		s[i].cpu_user_us = db_int(res, i, 9, 0);
 		s[i].cpu_sys_us = db_int(res, i, 10, 0);
+		s[i].has_time = db_int(res, i, 11, 0) > 0;
+		for (k = 0; k < SEXEC_TIME_N; k++)
+			s[i].time_us[k] = db_int(res, i, 12 + k, 0);
+		s[i].elapsed_s = PQgetisnull(res, i, 17) ? NAN : strtod(PQgetvalue(res, i, 17), NULL);
+		s[i].mem_peak = db_int(res, i, 18, -1);
+		s[i].mem_limit = db_int(res, i, 19, -1);
+		s[i].oom_kills = db_int(res, i, 20, -1);
+		s[i].io_read = db_int(res, i, 21, -1);
+		s[i].io_write = db_int(res, i, 22, -1);
+		s[i].psi_cpu_us = db_int(res, i, 23, -1);
+		s[i].psi_io_us = db_int(res, i, 24, -1);
+		s[i].psi_mem_us = db_int(res, i, 25, -1);
+		s[i].psi_mem_full_us = db_int(res, i, 26, -1);
 		if (oom || !s[i].node) {
 			ret = -ENOMEM;
 			db_steps_free(s, (size_t)i + 1);
@@ -356,6 +377,52 @@ static int db_hexval(char c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
+}
+
+int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_cpu **out,
+		 size_t *n, char *err, size_t errlen)
+{
+	/* Requeued runs add up per CPU. */
+	static const char sql[] =
+		"SELECT step, node, cpu, min(core), min(socket), min(numa_node), bool_or(allocated), "
+		"sum(busy_us)::bigint FROM sexec.step_cpu WHERE cluster = $1 AND job_id = $2 "
+		"GROUP BY step, node, cpu ORDER BY step, node, cpu";
+	struct rep_cpu *c = NULL;
+	PGresult *res = NULL;
+	int oom = 0, ret, i, rows;
+
+	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
+	if (ret)
+		return ret;
+	rows = PQntuples(res);
+	c = calloc(rows ? (size_t)rows : 1, sizeof(*c));
+	if (!c)
+		ret = -ENOMEM;
+	for (i = 0; c && i < rows; i++) {
+		snprintf(c[i].step, sizeof(c[i].step), "%s", PQgetvalue(res, i, 0));
+		c[i].node = db_str(res, i, 1, &oom);
+		c[i].cpu = (int)db_int(res, i, 2, -1);
+		c[i].core = (int)db_int(res, i, 3, -1);
+		c[i].socket = (int)db_int(res, i, 4, -1);
+		c[i].numa = (int)db_int(res, i, 5, -1);
+		c[i].allocated = db_bool(res, i, 6);
+		c[i].busy_us = db_int(res, i, 7, 0);
+	}
+	if (c && oom) {
+		for (i = 0; i < rows; i++)
+			free(c[i].node);
+		free(c);
+		c = NULL;
+		ret = -ENOMEM;
+	}
+	if (ret == -ENOMEM) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		*out = c;
+		*n = (size_t)rows;
+	}
+	PQclear(res);
+	return ret;
 }
 
 /* argv travels as "x<hex>,x<hex>,..." (see db_load_processes): any byte survives and no
@@ -423,7 +490,8 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		"cpu_user_us, cpu_sys_us, exit_code, signal, core_dumped, "
 		"extract(epoch FROM end_time - start_time), "
 		"rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw, "
-		"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, cwd "
+		"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, net_tx_bytes, net_rx_bytes, cwd, "
+		"on_cpu_us, runq_us, io_us, mem_us, sleep_us, oom_killed "
 		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
 		"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
 	struct rep_proc *p = NULL;
@@ -465,6 +533,10 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		q->cwd = PQgetisnull(res, i, 17 + REP_PROC_NCOUNTERS)
 				 ? NULL
 				 : db_str(res, i, 17 + REP_PROC_NCOUNTERS, &oom);
+		q->has_time = !PQgetisnull(res, i, 18 + REP_PROC_NCOUNTERS);
+		for (k = 0; k < SEXEC_TIME_N; k++)
+			q->time_us[k] = db_int(res, i, 18 + REP_PROC_NCOUNTERS + k, 0);
+		q->oom_killed = db_bool(res, i, 18 + REP_PROC_NCOUNTERS + SEXEC_TIME_N);
 		if (ret == -EINVAL) {
 			snprintf(err, errlen, "unexpected argv encoding from the database");
 			ret = -EIO;
@@ -554,7 +626,8 @@ int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_
 		"sum(c.alloc_cost) AS acost FROM c JOIN pick USING (node, restart) "
 		"WHERE pick.s IS NULL OR c.step = pick.s) "
 		"SELECT count(*), max(c.currency), a.ach, sum(c.used_core_h), a.agh, "
-		"sum(c.used_gb_h), a.acost, sum(c.used_cost), GREATEST(a.acost - sum(c.used_cost), 0) "
+		"sum(c.used_gb_h), a.acost, sum(c.used_cost), CASE WHEN a.acost IS NOT NULL AND "
+		"bool_and(c.used_cost IS NOT NULL) THEN GREATEST(a.acost - sum(c.used_cost), 0) END "
 		"FROM c, a GROUP BY a.ach, a.agh, a.acost";
 	PGresult *res = NULL;
 	int oom = 0, ret;

@@ -42,6 +42,9 @@ void db_steps_free(struct db_step_node *s, size_t n);
 int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
 		      struct rep_proc **out, size_t *n, char *err, size_t errlen);
 
+/* Busy time per CPU of each step run on each node (the allocation view). */
+int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_cpu **out,
+		 size_t *n, char *err, size_t errlen);
 /* Per-tool totals of the job, by CPU time. */
 int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep_tool **out,
 		  size_t *n, char *err, size_t errlen);

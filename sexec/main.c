@@ -264,6 +264,9 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 			    sizeof(err));
 	if (!ret)
 		ret = db_load_cost(db, r->job.cluster, r->job_id, &r->cost, err, sizeof(err));
+	if (!ret)
+		ret = db_load_cpus(db, r->job.cluster, r->job_id, &r->cpus, &r->ncpus, err,
+				   sizeof(err));
 	if (ret) {
 		main_db_fail(st, ret, err);
 		goto out;

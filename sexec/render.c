@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sexec/slurmfmt.h"
+#include "sexec/timeclass.h"
 #include "sexec/workflow.h"
 
 #include "json.h"
@@ -63,6 +64,42 @@ static const char *render_signal_name(int sig, char *buf, size_t len)
 	else
 		snprintf(buf, len, "signal %d", sig);
 	return buf;
+}
+
+/* "time": {on_cpu_s, runq_s, io_s, mem_s, sleep_s}, or null when not measured. */
+static const char *const render_time_keys[SEXEC_TIME_N] = { "on_cpu_s", "runq_s", "io_s",
+							     "mem_s", "sleep_s" };
+
+static void render_json_time(struct json *j, int has, const int64_t *us)
+{
+	int k;
+
+	json_key(j, "time");
+	if (!has) {
+		json_null(j);
+		return;
+	}
+	json_object_begin(j);
+	for (k = 0; k < SEXEC_TIME_N; k++) {
+		json_key(j, render_time_keys[k]);
+		json_seconds(j, (double)us[k] / 1e6);
+	}
+	json_object_end(j);
+}
+
+/* Class and allocation of a step, from its time breakdown (docs/time.md). */
+static enum sexec_class render_step_class(const struct rep_step *s)
+{
+	struct sexec_times t;
+
+	if (!s->has_time)
+		return SEXEC_CLASS_UNKNOWN;
+	t.on_cpu = (double)s->time_us[0] / 1e6;
+	t.runq = (double)s->time_us[1] / 1e6;
+	t.io = (double)s->time_us[2] / 1e6;
+	t.mem = (double)s->time_us[3] / 1e6;
+	t.sleep = (double)s->time_us[4] / 1e6;
+	return timeclass(&t, isfinite(s->alloc_core_s) ? s->alloc_core_s : 0);
 }
 
 static void render_text_header(const struct report *r, FILE *f)
@@ -284,11 +321,12 @@ static void render_text_tools(const struct report *r, FILE *f)
 static void render_text_cost(const struct report *r, FILE *f)
 {
 	const struct rep_cost *c = &r->cost;
-	char cur[16];
+	char curbuf[16];
+	const char *cur;
 
 	if (!c->known)
 		return;
-	render_safe(cur, sizeof(cur), c->currency ? c->currency : "", 8);
+	cur = render_safe(curbuf, sizeof(curbuf), c->currency ? c->currency : "", 8);
 	fprintf(f, "\nCost\n");
 	fprintf(f, "  %-10s %10.2f core-h %10.2f GB-h", "Allocated", c->alloc_core_h,
 		c->alloc_gb_h);
@@ -304,10 +342,55 @@ static void render_text_cost(const struct report *r, FILE *f)
 	fputc('\n', f);
 }
 
+/* Where the time went: each step's thread time per state, its class, and
+ * how much of its allocation was busy. */
+static void render_text_time(const struct report *r, FILE *f)
+{
+	static const char *const heads[SEXEC_TIME_N] = { "ON CPU", "RUN QUEUE", "I/O", "MEMORY",
+							  "SLEEP" };
+	size_t i, k, any = 0;
+
+	for (i = 0; i < r->nsteps; i++)
+		any += r->steps[i].has_time;
+	if (!any)
+		return;
+	fprintf(f, "\nWhere the time went (thread time in each state, share of the step's)\n");
+	fprintf(f, "%-12s", "STEP");
+	for (k = 0; k < SEXEC_TIME_N; k++)
+		fprintf(f, " %-15s", heads[k]);
+	fprintf(f, " %-14s %s\n", "CLASS", "CORES BUSY/ALLOCATED");
+	for (i = 0; i < r->nsteps; i++) {
+		const struct rep_step *s = &r->steps[i];
+		const char *cls = timeclass_name(render_step_class(s));
+		double total = 0, busy;
+		char cell[48], d[32], alloc[48];
+
+		if (!s->has_time)
+			continue;
+		for (k = 0; k < SEXEC_TIME_N; k++)
+			total += (double)s->time_us[k];
+		fprintf(f, "%-12s", s->step);
+		for (k = 0; k < SEXEC_TIME_N; k++) {
+			slurmfmt_fmt_duration((double)s->time_us[k] / 1e6, d, sizeof(d));
+			snprintf(cell, sizeof(cell), "%s %3.0f%%", d,
+				 total > 0 ? 100.0 * (double)s->time_us[k] / total : 0.0);
+			fprintf(f, " %-15s", cell);
+		}
+		busy = (double)s->time_us[0] / 1e6;
+		if (isfinite(s->alloc_core_s) && s->alloc_core_s > 0 && s->elapsed_s > 0)
+			snprintf(alloc, sizeof(alloc), "%.2f/%.2f (%.0f%%)", busy / s->elapsed_s,
+				 s->alloc_core_s / s->elapsed_s, 100.0 * busy / s->alloc_core_s);
+		else
+			snprintf(alloc, sizeof(alloc), "-");
+		fprintf(f, " %-14s %s\n", cls ? cls : "-", alloc);
+	}
+}
+
 int render_text(const struct report *r, FILE *f)
 {
 	render_text_header(r, f);
 	render_text_steps(r, f);
+	render_text_time(r, f);
 	render_text_tools(r, f);
 	render_text_cost(r, f);
 	if (r->with_processes)
@@ -393,6 +476,76 @@ static void render_json_job(const struct report *r, struct json *j)
 	json_object_end(j);
 }
 
+static void render_json_step_time(const struct report *r, const struct rep_step *s,
+				  struct json *j)
+{
+	double busy = s->has_time ? (double)s->time_us[0] / 1e6 : NAN;
+	size_t i;
+
+	render_json_time(j, s->has_time, s->time_us);
+	json_key(j, "elapsed_s");
+	json_seconds(j, s->elapsed_s);
+	json_key(j, "alloc_core_s");
+	json_seconds(j, s->alloc_core_s);
+	json_key(j, "busy_core_s");
+	json_seconds(j, busy);
+	json_key(j, "idle_core_s");
+	json_seconds(j, isfinite(busy) && isfinite(s->alloc_core_s)
+				? (busy < s->alloc_core_s ? s->alloc_core_s - busy : 0)
+				: NAN);
+	json_key(j, "class");
+	json_string(j, timeclass_name(render_step_class(s)));
+	json_key(j, "serial");
+	json_bool(j, s->sacct && isfinite(busy) &&
+			     timeclass_serial(busy, s->elapsed_s, (double)s->sacct->alloc_cpus));
+	json_key(j, "cgroup");
+	json_object_begin(j);
+	json_key(j, "mem_peak_bytes");
+	json_int_or_null(j, s->mem_peak);
+	json_key(j, "mem_limit_bytes");
+	json_int_or_null(j, s->mem_limit);
+	json_key(j, "oom_kills");
+	json_int_or_null(j, s->oom_kills);
+	json_key(j, "io_read_bytes");
+	json_int_or_null(j, s->io_read);
+	json_key(j, "io_write_bytes");
+	json_int_or_null(j, s->io_write);
+	json_key(j, "psi_cpu_some_s");
+	json_seconds(j, s->psi_cpu_us < 0 ? NAN : (double)s->psi_cpu_us / 1e6);
+	json_key(j, "psi_io_some_s");
+	json_seconds(j, s->psi_io_us < 0 ? NAN : (double)s->psi_io_us / 1e6);
+	json_key(j, "psi_mem_some_s");
+	json_seconds(j, s->psi_mem_us < 0 ? NAN : (double)s->psi_mem_us / 1e6);
+	json_key(j, "psi_mem_full_s");
+	json_seconds(j, s->psi_mem_full_us < 0 ? NAN : (double)s->psi_mem_full_us / 1e6);
+	json_object_end(j);
+	json_key(j, "cpus");
+	json_array_begin(j);
+	for (i = 0; i < r->ncpus; i++) {
+		const struct rep_cpu *c = &r->cpus[i];
+
+		if (strcmp(c->step, s->step) != 0)
+			continue;
+		json_object_begin(j);
+		json_key(j, "node");
+		json_string(j, c->node);
+		json_key(j, "cpu");
+		json_int(j, c->cpu);
+		json_key(j, "core");
+		json_int_or_null(j, c->core);
+		json_key(j, "socket");
+		json_int_or_null(j, c->socket);
+		json_key(j, "numa_node");
+		json_int_or_null(j, c->numa);
+		json_key(j, "allocated");
+		json_bool(j, c->allocated);
+		json_key(j, "busy_s");
+		json_seconds(j, (double)c->busy_us / 1e6);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void render_json_steps(const struct report *r, struct json *j)
 {
 	size_t i, k;
@@ -424,6 +577,7 @@ static void render_json_steps(const struct report *r, struct json *j)
 		json_int(j, s->lost_events);
 		json_key(j, "lost_tracking");
 		json_int(j, s->lost_tracking);
+		render_json_step_time(r, s, j);
 		json_key(j, "sacct");
 		if (s->sacct) {
 			json_object_begin(j);
@@ -509,6 +663,9 @@ static void render_json_processes(const struct report *r, struct json *j)
 			json_string(j, p->cwd);
 		else
 			json_null(j);
+		render_json_time(j, p->has_time, p->time_us);
+		json_key(j, "oom_killed");
+		json_bool(j, p->oom_killed);
 		json_object_end(j);
 	}
 	json_array_end(j);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE 1
 #endif
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 
 const char *const rep_proc_counter_names[REP_PROC_NCOUNTERS] = {
 	"rss_peak_kb", "read_bytes", "write_bytes", "rchar", "wchar", "syscr",
-	"syscw", "vol_ctxsw", "invol_ctxsw", "minflt", "majflt", "threads",
+	"syscw", "vol_ctxsw", "invol_ctxsw", "minflt", "majflt", "threads", "net_tx_bytes",
+	"net_rx_bytes",
 };
 
 int report_add_warning(struct report *r, const char *fmt, ...)
@@ -54,6 +56,10 @@ static struct rep_step *report_get_step(struct report *r, const char *name)
 	r->steps = s;
 	s = &r->steps[r->nsteps++];
 	memset(s, 0, sizeof(*s));
+	s->elapsed_s = NAN;
+	s->alloc_core_s = NAN;
+	s->mem_peak = s->mem_limit = s->oom_kills = s->io_read = s->io_write = -1;
+	s->psi_cpu_us = s->psi_io_us = s->psi_mem_us = s->psi_mem_full_us = -1;
 	snprintf(s->step, sizeof(s->step), "%s", name);
 	s->complete = 1;
 	return s;
@@ -84,10 +90,24 @@ static int report_step_order(const void *a, const void *b)
 				 ((const struct rep_step *)b)->step);
 }
 
+/* Merge a per-node value into a step's (-1 = unknown on both sides). */
+static void rep_max(int64_t *acc, int64_t v)
+{
+	if (v > *acc)
+		*acc = v;
+}
+
+static void rep_sum(int64_t *acc, int64_t v)
+{
+	if (v >= 0)
+		*acc = (*acc < 0 ? 0 : *acc) + v;
+}
+
 int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t ndbs)
 {
 	struct rep_step *s;
 	size_t i;
+	int k;
 
 	for (i = 0; i < ndbs; i++) {
 		const struct db_step_node *d = &dbs[i];
@@ -103,6 +123,27 @@ int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t 
 		s->cpu_sys_us += d->cpu_sys_us;
 		s->lost_events += d->lost_events;
 		s->lost_tracking += d->lost_tracking;
+		if (d->has_time) {
+			s->has_time = 1;
+			for (k = 0; k < SEXEC_TIME_N; k++)
+				s->time_us[k] += d->time_us[k];
+		}
+		if (isfinite(d->elapsed_s)) {
+			if (!isfinite(s->elapsed_s) || d->elapsed_s > s->elapsed_s)
+				s->elapsed_s = d->elapsed_s;
+			if (d->alloc_cpus > 0)
+				s->alloc_core_s = (isfinite(s->alloc_core_s) ? s->alloc_core_s : 0) +
+						  (double)d->alloc_cpus * d->elapsed_s;
+		}
+		rep_max(&s->mem_peak, d->mem_peak);
+		rep_max(&s->mem_limit, d->mem_limit);
+		rep_sum(&s->oom_kills, d->oom_kills);
+		rep_sum(&s->io_read, d->io_read);
+		rep_sum(&s->io_write, d->io_write);
+		rep_sum(&s->psi_cpu_us, d->psi_cpu_us);
+		rep_sum(&s->psi_io_us, d->psi_io_us);
+		rep_sum(&s->psi_mem_us, d->psi_mem_us);
+		rep_sum(&s->psi_mem_full_us, d->psi_mem_full_us);
 		/* Processes without a step row mean the step's start or end was missed. */
 		if (!d->has_row || !d->complete)
 			s->complete = 0;
@@ -185,6 +226,9 @@ void report_free(struct report *r)
 		free(r->steps[i].nodes);
 	}
 	free(r->steps);
+	for (i = 0; i < r->ncpus; i++)
+		free(r->cpus[i].node);
+	free(r->cpus);
 	for (i = 0; i < r->nprocs; i++)
 		rep_proc_free(&r->procs[i]);
 	free(r->procs);

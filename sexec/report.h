@@ -46,10 +46,16 @@ struct db_step_node {
 	int has_row;     /* a sexec.step row exists (processes may come without one) */
 	int64_t processes;
 	int64_t cpu_user_us, cpu_sys_us;
+	int has_time; /* the time breakdown was measured */
+	int64_t time_us[SEXEC_TIME_N]; /* on CPU, run queue, I/O, memory, sleep */
+	double elapsed_s;              /* summed over its runs; NaN while running */
+	/* cgroup statistics and pressure; -1 when not measured */
+	int64_t mem_peak, mem_limit, oom_kills, io_read, io_write;
+	int64_t psi_cpu_us, psi_io_us, psi_mem_us, psi_mem_full_us;
 };
 
 /* One observed process (sexec.process). */
-#define REP_PROC_NCOUNTERS 12
+#define REP_PROC_NCOUNTERS 14
 /* JSON keys (and database columns) of rep_proc.counters. */
 extern const char *const rep_proc_counter_names[REP_PROC_NCOUNTERS];
 
@@ -69,6 +75,18 @@ struct rep_proc {
 	 * -1 when the database has NULL. */
 	int64_t counters[REP_PROC_NCOUNTERS];
 	char *cwd; /* may be NULL */
+	int has_time;
+	int64_t time_us[SEXEC_TIME_N];
+	int oom_killed;
+};
+
+/* Busy time of a step on one CPU of one node (sexec.step_cpu). */
+struct rep_cpu {
+	char step[SEXEC_STEP_NAME_MAX];
+	char *node;
+	int cpu, core, socket, numa; /* -1 when unknown */
+	int allocated;
+	int64_t busy_us;
 };
 
 /* One step of the report: the database's nodes merged, next to sacct's line for it. */
@@ -81,6 +99,12 @@ struct rep_step {
 	int complete; /* every node's step row is complete */
 	int64_t lost_events, lost_tracking;
 	const struct sacct_row *sacct; /* NULL when sacct has no line for it */
+	int has_time;
+	int64_t time_us[SEXEC_TIME_N]; /* thread time per state, all nodes */
+	double elapsed_s;    /* longest over its nodes; NaN when unknown */
+	double alloc_core_s; /* allocated CPUs x elapsed, summed over nodes; NaN when unknown */
+	int64_t mem_peak, mem_limit, oom_kills, io_read, io_write;
+	int64_t psi_cpu_us, psi_io_us, psi_mem_us, psi_mem_full_us;
 };
 
 /* One tool's totals over the job (sexec.step_tool, all steps and nodes). */
@@ -119,6 +143,9 @@ struct report {
 	int with_processes;
 	struct rep_proc *procs;
 	size_t nprocs;
+
+	struct rep_cpu *cpus; /* busy time per CPU, by step, node and CPU */
+	size_t ncpus;
 
 	struct rep_tool *tools; /* by CPU time, largest first */
 	size_t ntools;
