@@ -520,6 +520,7 @@ int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *o
 		     int ncpus)
 {
 	struct sexec_cagg *v = calloc((size_t)p->ncpus, sizeof(*v));
+	int64_t adj = 0;
 	int c, k;
 
 	if (!v)
@@ -531,9 +532,17 @@ int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *o
 	for (c = 0; c < p->ncpus; c++) {
 		for (k = 0; k < SEXEC_ST_MAX; k++)
 			ns[k] += v[c].ns[k];
+		adj += v[c].adj;
 		if (oncpu && c < ncpus)
 			oncpu[c] += v[c].ns[SEXEC_ST_ONCPU];
 	}
+	/* Exited threads settled on the kernel's run time (lifecycle.bpf.c). */
+	if (adj > 0 && (uint64_t)adj > ns[SEXEC_ST_RUNQ])
+		adj = (int64_t)ns[SEXEC_ST_RUNQ];
+	if (adj < 0 && (uint64_t)-adj > ns[SEXEC_ST_ONCPU])
+		adj = -(int64_t)ns[SEXEC_ST_ONCPU];
+	ns[SEXEC_ST_ONCPU] += (uint64_t)adj;
+	ns[SEXEC_ST_RUNQ] -= (uint64_t)adj;
 	free(v);
 	return 0;
 }

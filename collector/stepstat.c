@@ -337,12 +337,21 @@ static char *list_of(const int *v, int n)
 	return out;
 }
 
-static void stepstat_cpus(struct stepstat *ss, const uint64_t *oncpu, struct store *st,
+static void stepstat_cpus(struct stepstat *ss, const uint64_t *oncpu, uint64_t total,
+			  struct store *st,
 			  const struct sexec_step_info *info, const char *step, uint64_t end_us)
 {
 	int *cpu = calloc((size_t)host.ncpus, sizeof(int) * 5), n = 0, c, k;
 	char *lists[6] = { 0 }, *busy;
+	uint64_t raw = 0;
+	double scale = 1;
 	size_t l = 0;
+
+	/* Per CPU as the switches saw it, scaled to the settled total. */
+	for (c = 0; c < host.ncpus; c++)
+		raw += oncpu[c];
+	if (raw)
+		scale = (double)total / (double)raw;
 
 	busy = malloc((size_t)host.ncpus * 22 + 1);
 	if (!cpu || !busy)
@@ -358,7 +367,7 @@ static void stepstat_cpus(struct stepstat *ss, const uint64_t *oncpu, struct sto
 		cpu[2 * host.ncpus + n] = host.cpus[c].socket;
 		cpu[3 * host.ncpus + n] = host.cpus[c].numa;
 		cpu[4 * host.ncpus + n] = alloc;
-		l += (size_t)sprintf(busy + l, "%s%" PRIu64, n ? "," : "", oncpu[c] / 1000);
+		l += (size_t)sprintf(busy + l, "%s%.0f", n ? "," : "", (double)oncpu[c] * scale / 1000);
 		n++;
 	}
 	if (!n)
@@ -414,6 +423,6 @@ void stepstat_finish(struct stepstat *ss, const struct sexec_conf *conf, struct 
 	if (ss)
 		stepstat_sample(ss, conf, p, cookies, n, st, info, step, end_us);
 	if (have && ss)
-		stepstat_cpus(ss, oncpu, st, info, step, end_us);
+		stepstat_cpus(ss, oncpu, ns[SEXEC_ST_ONCPU], st, info, step, end_us);
 	free(oncpu);
 }

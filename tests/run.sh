@@ -29,7 +29,8 @@ step "build"
 step "unit tests (CUnit)"
 unit_rc=0
 make -s check >/dev/null 2>&1 || true
-for t in tests/unit/test_lib tests/unit/test_slurmfmt tests/unit/test_tool; do
+for t in tests/unit/test_lib tests/unit/test_slurmfmt tests/unit/test_tool tests/unit/test_workflow \
+	tests/unit/test_cgstat tests/unit/test_timeclass; do
 	srcdir=. ./$t || unit_rc=1
 done
 
@@ -42,7 +43,7 @@ tests/stack.sh up || { echo "stack did not come up" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/sexec-it.XXXXXX)
 chmod 755 "$WORK"
 mkdir "$WORK/bin"
-for h in sexec-run-tracked sexec-send sexec-wait4 sexec-burn sexec-known-cost; do
+for h in sexec-run-tracked sexec-send sexec-wait4 sexec-burn sexec-known-cost sexec-workload; do
 	install -m 755 "tests/integration/.libs/$h" "$WORK/bin/$h" 2>/dev/null ||
 		install -m 755 "tests/integration/$h" "$WORK/bin/$h"
 done

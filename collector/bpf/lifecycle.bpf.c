@@ -158,6 +158,9 @@ static __always_inline void st_charge(struct sexec_tstate *ts, __u32 state, __u6
 
 	if (state >= SEXEC_ST_MAX)
 		state = SEXEC_ST_SLEEP;
+	/* Reclaim runs on the CPU: the kernel counts it as run time. */
+	if (state == SEXEC_ST_MEM && ts->state == SEXEC_ST_ONCPU)
+		ts->reclaim_cpu_ns += d;
 	ts->ns[state] += d;
 	ts->ts = now;
 	agg = bpf_map_lookup_elem(&cagg, &ts->cookie);
@@ -180,7 +183,39 @@ static __always_inline void st_create(struct task_struct *task, __u64 cookie, __
 	__builtin_memset(ts, 0, sizeof(*ts));
 	ts->cookie = cookie;
 	ts->state = state;
+	ts->rt0 = BPF_CORE_READ(task, se.sum_exec_runtime);
 	ts->ts = bpf_ktime_get_boot_ns();
+}
+
+/* A thread's last switch: its run time is final. The kernel's count of it
+ * (sum_exec_runtime, what wait4 and schedstat report) starts from the run
+ * queue's clock, which after a wake-up of an idle CPU is left as it was at
+ * the wake-up: the wait for that CPU to come out of idle is run time to the
+ * kernel, run-queue time to the switch events. Settle on the kernel's
+ * figure, moving the difference between on-CPU and run-queue time, so the
+ * states still add up to the lifetime. */
+static __always_inline void st_settle(struct task_struct *task, struct sexec_tstate *ts)
+{
+	__u64 rt = BPF_CORE_READ(task, se.sum_exec_runtime), kon, d;
+	struct sexec_cagg *agg = bpf_map_lookup_elem(&cagg, &ts->cookie);
+
+	rt = rt > ts->rt0 ? rt - ts->rt0 : 0;
+	kon = rt > ts->reclaim_cpu_ns ? rt - ts->reclaim_cpu_ns : 0;
+	if (kon > ts->ns[SEXEC_ST_ONCPU]) {
+		d = kon - ts->ns[SEXEC_ST_ONCPU];
+		if (d > ts->ns[SEXEC_ST_RUNQ])
+			d = ts->ns[SEXEC_ST_RUNQ];
+		ts->ns[SEXEC_ST_ONCPU] += d;
+		ts->ns[SEXEC_ST_RUNQ] -= d;
+		if (agg)
+			agg->adj += (__s64)d;
+	} else {
+		d = ts->ns[SEXEC_ST_ONCPU] - kon;
+		ts->ns[SEXEC_ST_ONCPU] -= d;
+		ts->ns[SEXEC_ST_RUNQ] += d;
+		if (agg)
+			agg->adj -= (__s64)d;
+	}
 }
 
 static __always_inline int task_memstall(struct task_struct *t)
@@ -447,6 +482,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	__sync_fetch_and_add(&t->cancelled_write_bytes,
 			     BPF_CORE_READ(prev, ioac.cancelled_write_bytes));
 	if (ps) {
+		st_settle(prev, ps);
 		for (i = 0; i < SEXEC_ST_MAX; i++)
 			__sync_fetch_and_add(&t->state_ns[i], ps->ns[i]);
 		bpf_task_storage_delete(&tstate, prev);

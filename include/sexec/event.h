@@ -38,6 +38,8 @@ struct sexec_tstate {
 	__u32 state;   /* enum sexec_tstate_kind */
 	__u32 reclaim; /* inside a direct or memcg reclaim section */
 	__u64 ns[SEXEC_ST_MAX];
+	__u64 rt0;            /* sum_exec_runtime when accounting began */
+	__u64 reclaim_cpu_ns; /* on-CPU time charged to SEXEC_ST_MEM */
 };
 
 /* Value of the per-CPU "cagg" map, keyed by cookie: what the registration's
@@ -45,6 +47,8 @@ struct sexec_tstate {
  * On-CPU time is charged on the CPU it ran on, which gives busy time per core. */
 struct sexec_cagg {
 	__u64 ns[SEXEC_ST_MAX];
+	__s64 adj; /* on-CPU time moved from (or, negative, to) the run queue when
+		    * exited threads settled on the kernel's run time */
 };
 
 enum sexec_event_type {
