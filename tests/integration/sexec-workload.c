@@ -6,12 +6,14 @@
  *   sleep SECS          sleep
  *   threads N SECS      N threads spinning (squeezed onto fewer CPUs)
  *   io FILE WRITES      O_DIRECT 4 KiB overwrites of FILE, then fdatasync
+ *   net BYTES           send BYTES to itself over TCP on loopback, and receive them
  *   mem FILE MB         write MB MiB to FILE through the page cache (more than the
  *                       memory limit), then remove it
  * Ground truth printed: wall_ns (this process's lifetime so far), oncpu_ns and
- * runq_ns (/proc/.../schedstat, summed over threads), blkio_ns (delay
- * accounting, /proc/self/stat field 42, needs kernel.task_delayacct=1) and the
- * PSI "some" totals of its own v2 cgroup (memory and io, µs), before and after. */
+ * runq_ns (/proc/.../schedstat, summed over threads; for threads, read just
+ * before the workers end), blkio_ns (delay accounting, /proc/self/stat field
+ * 42, when kernel.task_delayacct=1) and the growth of the PSI "some" totals
+ * of its own v2 cgroup (memory and io, µs) while it ran. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,6 +196,56 @@ static int do_mem(const char *file, int mb)
 	return 0;
 }
 
+/* One TCP connection on loopback to ourselves: bytes out, the same in. */
+static int do_net(long bytes)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	static char buf[65536];
+	long sent = 0, got = 0;
+	int l, c, s;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &alen)) {
+		perror("listen");
+		return 1;
+	}
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) || (s = accept(l, NULL, NULL)) < 0) {
+		perror("connect");
+		return 1;
+	}
+	memset(buf, 'n', sizeof(buf));
+	/* Alternate so neither side's buffer fills. */
+	while (got < bytes) {
+		if (sent < bytes) {
+			long n = bytes - sent < (long)sizeof(buf) ? bytes - sent : (long)sizeof(buf);
+			ssize_t w = write(c, buf, (size_t)n);
+
+			if (w <= 0) {
+				perror("write");
+				return 1;
+			}
+			sent += w;
+		}
+		while (got < sent) {
+			ssize_t r = read(s, buf, sizeof(buf));
+
+			if (r <= 0) {
+				perror("read");
+				return 1;
+			}
+			got += r;
+		}
+	}
+	close(c);
+	close(s);
+	close(l);
+	printf("net_bytes=%ld\n", got);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long long mem0 = psi_some("memory"), io0 = psi_some("io");
@@ -199,7 +254,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s cpu|sleep SECS | threads N SECS | io FILE WRITES | "
-				"mem FILE MB\n", argv[0]);
+				"net BYTES | mem FILE MB\n", argv[0]);
 		return 2;
 	}
 	if (strcmp(argv[1], "cpu") == 0) {
@@ -221,6 +276,8 @@ int main(int argc, char **argv)
 		threads = n;
 	} else if (strcmp(argv[1], "io") == 0 && argc >= 4) {
 		rc = do_io(argv[2], atoi(argv[3]));
+	} else if (strcmp(argv[1], "net") == 0) {
+		rc = do_net(atol(argv[2]));
 	} else if (strcmp(argv[1], "mem") == 0 && argc >= 4) {
 		rc = do_mem(argv[2], atoi(argv[3]));
 	} else {
