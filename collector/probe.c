@@ -490,15 +490,25 @@ uint64_t probe_take_lost(struct probe *p, uint64_t cookie)
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 {
 	struct sexec_track t = { .cookie = cookie, .ppid = ppid, .threads = 1, .alive = 1 };
-	struct sexec_cagg *zero = calloc((size_t)p->ncpus, sizeof(*zero));
 
-	/* The registration's time totals start at zero; a restart keeps them. */
-	if (zero)
-		bpf_map_update_elem(bpf_map__fd(p->skel->maps.cagg), &cookie, zero, BPF_NOEXIST);
-	free(zero);
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+static uint32_t probe_slot(uint64_t cookie)
+{
+	return (uint32_t)(cookie & (SEXEC_CAGG_SLOTS - 1));
+}
+
+void probe_reset_times(struct probe *p, uint64_t cookie)
+{
+	struct sexec_cagg *zero = calloc((size_t)p->ncpus, sizeof(*zero));
+	uint32_t slot = probe_slot(cookie);
+
+	if (zero)
+		bpf_map_update_elem(bpf_map__fd(p->skel->maps.cagg), &slot, zero, BPF_ANY);
+	free(zero);
 }
 
 int probe_has_state(struct probe *p)
@@ -520,12 +530,13 @@ int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *o
 		     int ncpus)
 {
 	struct sexec_cagg *v = calloc((size_t)p->ncpus, sizeof(*v));
+	uint32_t slot = probe_slot(cookie);
 	int64_t adj = 0;
 	int c, k;
 
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cagg), &cookie, v)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cagg), &slot, v)) {
 		free(v);
 		return -ENOENT;
 	}
@@ -547,10 +558,6 @@ int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *o
 	return 0;
 }
 
-void probe_forget_times(struct probe *p, uint64_t cookie)
-{
-	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.cagg), &cookie);
-}
 
 void probe_prune_watches(struct probe *p, int (*keep)(void *arg, uint64_t cookie), void *arg)
 {

@@ -53,7 +53,9 @@ int probe_ncpus(struct probe *p);   /* possible CPUs */
  * the state totals are settled on the kernel's run time, so the two may
  * differ a little) to the arrays; -ENOENT when the registration has none. */
 int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *oncpu, int ncpus);
-void probe_forget_times(struct probe *p, uint64_t cookie);
+/* Zero a new registration's time totals (its slot, cookie % SEXEC_CAGG_SLOTS,
+ * which the caller keeps for one live registration at a time). */
+void probe_reset_times(struct probe *p, uint64_t cookie);
 
 #define PROBE_MAX_PROGS 24
 

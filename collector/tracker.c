@@ -86,6 +86,8 @@ struct tracker {
 	char cluster[SEXEC_NAME_MAX]; /* for registrations that do not name one */
 	uint64_t max_rows;            /* process rows per step and node */
 	uint64_t next_cookie;
+	/* Live registration of each BPF time-total slot (0: free). */
+	uint64_t slot_owner[SEXEC_CAGG_SLOTS];
 	long page_kb;
 	struct tracker_stats st;
 	const struct tool_rules *rules;
@@ -357,8 +359,11 @@ static void tracker_free_step(struct tracker *t, struct tstep *s)
 		htab_del(t->jobs, s->info.job_id);
 		free(j);
 	}
-	for (r = s->regs; r; r = r->next)
+	for (r = s->regs; r; r = r->next) {
 		htab_del(t->regs, r->cookie);
+		if (t->slot_owner[r->cookie & (SEXEC_CAGG_SLOTS - 1)] == r->cookie)
+			t->slot_owner[r->cookie & (SEXEC_CAGG_SLOTS - 1)] = 0;
+	}
 	htab_del(t->steps, s->key);
 	free_step_cb(0, s, NULL);
 	t->st.steps_live--;
@@ -429,19 +434,16 @@ static uint64_t *tracker_cookies(struct tstep *s, int *n)
 	return c;
 }
 
-/* Time per state, cgroup statistics, the last sample, busy time per CPU;
- * then BPF forgets the step's time totals. */
+/* Time per state, cgroup statistics, the last sample, busy time per CPU. */
 static void tracker_step_finish(struct tracker *t, struct tstep *s)
 {
-	int n, i;
+	int n;
 	uint64_t *c = tracker_cookies(s, &n);
 
 	if (!c)
 		return;
 	stepstat_finish(s->ss, t->conf, t->probe, c, n, s->oom_procs, t->store, &s->info, s->name,
 			s->end_us);
-	for (i = 0; i < n && t->probe; i++)
-		probe_forget_times(t->probe, c[i]);
 	free(c);
 }
 
@@ -526,6 +528,25 @@ static struct tstep *tracker_get_step(struct tracker *t, const struct sexec_step
 	return s;
 }
 
+/* A cookie for a new registration whose time-total slot no live one holds,
+ * with that slot zeroed. */
+static uint64_t tracker_cookie(struct tracker *t)
+{
+	uint64_t c;
+	int i;
+
+	for (i = 0; i < SEXEC_CAGG_SLOTS; i++) {
+		c = t->next_cookie++;
+		if (c && !t->slot_owner[c & (SEXEC_CAGG_SLOTS - 1)])
+			break;
+	}
+	/* All slots held (16384 live registrations): share one; its step's
+	 * time totals then mix with another's. */
+	if (t->probe)
+		probe_reset_times(t->probe, c);
+	return c;
+}
+
 static struct treg *tracker_new_reg(struct tracker *t, struct tstep *s,
 				    const struct sexec_task_info *task, uint64_t cookie)
 {
@@ -540,6 +561,7 @@ static struct treg *tracker_new_reg(struct tracker *t, struct tstep *s,
 		free(r);
 		return NULL;
 	}
+	t->slot_owner[cookie & (SEXEC_CAGG_SLOTS - 1)] = cookie;
 	r->next = s->regs;
 	s->regs = r;
 	return r;
@@ -633,7 +655,7 @@ int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid
 				     s->regs->cookie, now);
 		return 0;
 	}
-	r = tracker_new_reg(t, s, &task, t->next_cookie++);
+	r = tracker_new_reg(t, s, &task, tracker_cookie(t));
 	if (!r)
 		return -ENOMEM;
 	s->pending_pid = pid;
@@ -710,7 +732,7 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 	if (!s)
 		return -ENOMEM;
 	p = calloc(1, sizeof(*p));
-	r = p ? tracker_new_reg(t, s, &m->task, t->next_cookie++) : NULL;
+	r = p ? tracker_new_reg(t, s, &m->task, tracker_cookie(t)) : NULL;
 	if (!r) {
 		free(p);
 		return -ENOMEM;
@@ -807,6 +829,23 @@ static int restore_keep_watch(void *arg, uint64_t cookie)
 	return r && r->step->ncgids > 0;
 }
 
+static void restore_stat_cb(uint64_t key, void *val, void *arg)
+{
+	struct tracker *t = arg;
+	struct tstep *s = val;
+	struct treg *r;
+	char proc[32];
+
+	(void)key;
+	for (r = s->regs; r && !s->ss && t->conf; r = r->next) {
+		if (!r->task.pid || s->info.step_id == SEXEC_STEP_EXTERN)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%u", r->task.pid);
+		if (access(proc, F_OK) == 0)
+			s->ss = stepstat_task(NULL, t->conf, &s->info, s->name, r->task.pid);
+	}
+}
+
 int tracker_restore(struct tracker *t, int restored)
 {
 	uint8_t *buf = malloc(SEXEC_MSG_MAX);
@@ -860,6 +899,9 @@ int tracker_restore(struct tracker *t, int restored)
 			 t->state_path, regs);
 	if (restored && t->probe)
 		probe_each_tracked(t->probe, restore_proc_cb, t);
+	/* Cgroups and samples of the steps still running, from a live task. */
+	if (restored)
+		htab_each(t->steps, restore_stat_cb, t);
 	if (restored)
 		log_info("state: restored %d registrations and %" PRIu64 " live processes", regs,
 			 t->st.procs_live);

@@ -79,15 +79,15 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct sexec_tstate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME); /* live threads keep their account across a restart */
 } tstate SEC(".maps");
 
-/* Per registration (cookie), per CPU: time in each state. The collector
- * creates an entry at registration and removes it at step end; BPF only
- * adds to existing ones. */
+/* Per registration (its slot), per CPU: time in each state. The collector
+ * zeroes a slot when it hands it to a new registration. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SEXEC_CAGG_SLOTS);
+	__type(key, __u32);
 	__type(value, struct sexec_cagg);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cagg SEC(".maps");
@@ -153,6 +153,7 @@ static __always_inline __u64 task_start_ns(struct task_struct *t)
  * registration's per-CPU totals. */
 static __always_inline void st_charge(struct sexec_tstate *ts, __u32 state, __u64 now)
 {
+	__u32 slot = (__u32)ts->cookie & (SEXEC_CAGG_SLOTS - 1);
 	struct sexec_cagg *agg;
 	__u64 d = now > ts->ts ? now - ts->ts : 0;
 
@@ -163,7 +164,7 @@ static __always_inline void st_charge(struct sexec_tstate *ts, __u32 state, __u6
 		ts->reclaim_cpu_ns += d;
 	ts->ns[state] += d;
 	ts->ts = now;
-	agg = bpf_map_lookup_elem(&cagg, &ts->cookie);
+	agg = bpf_map_lookup_elem(&cagg, &slot);
 	if (agg)
 		agg->ns[state] += d;
 }
@@ -197,7 +198,8 @@ static __always_inline void st_create(struct task_struct *task, __u64 cookie, __
 static __always_inline void st_settle(struct task_struct *task, struct sexec_tstate *ts)
 {
 	__u64 rt = BPF_CORE_READ(task, se.sum_exec_runtime), kon, d;
-	struct sexec_cagg *agg = bpf_map_lookup_elem(&cagg, &ts->cookie);
+	__u32 slot = (__u32)ts->cookie & (SEXEC_CAGG_SLOTS - 1);
+	struct sexec_cagg *agg = bpf_map_lookup_elem(&cagg, &slot);
 
 	rt = rt > ts->rt0 ? rt - ts->rt0 : 0;
 	kon = rt > ts->reclaim_cpu_ns ? rt - ts->reclaim_cpu_ns : 0;
@@ -218,11 +220,23 @@ static __always_inline void st_settle(struct task_struct *task, struct sexec_tst
 	}
 }
 
+/* The state of a tracked thread; NULL for any other. A thread without task
+ * storage of any BPF program (almost all) is told by one load, without the
+ * helper's locking. */
+/* (The state programs are tp_btf only: their task pointers are trusted BTF
+ * pointers, read with plain loads rather than probe-read helper calls.) */
+static __always_inline struct sexec_tstate *st_get(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
+		return NULL;
+	return bpf_task_storage_get(&tstate, t, 0, 0);
+}
+
 static __always_inline int task_memstall(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->in_memstall))
-		return BPF_CORE_READ_BITFIELD_PROBED(t, in_memstall);
-	return !!(BPF_CORE_READ(t, flags) & PF_MEMSTALL);
+		return BPF_CORE_READ_BITFIELD(t, in_memstall);
+	return !!(t->flags & PF_MEMSTALL);
 }
 
 static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
@@ -405,6 +419,14 @@ static __always_inline unsigned int task_state(struct task_struct *t)
 	return (unsigned int)BPF_CORE_READ((struct task_struct___old *)t, state);
 }
 
+/* The same with a plain load, for tp_btf programs. */
+static __always_inline unsigned int task_state_btf(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return (unsigned int)((struct task_struct___old *)t)->state;
+}
+
 /* A thread is switched out for the last time: its run time, faults, context
  * switches and I/O are final. Add them to its process; when it was the
  * process's last thread, send the record. Every other switch costs one load
@@ -416,7 +438,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	struct sexec_track *t;
 	struct sexec_ev_exit *e;
 	struct signal_struct *sig;
-	unsigned int state = task_state(prev);
+	unsigned int state = with_state ? task_state_btf(prev) : task_state(prev);
 	__u64 nvcsw, now = 0;
 	__u32 tgid;
 	int i;
@@ -424,7 +446,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	if (with_state) {
 		/* Tested one at a time: the verifier refuses pointer arithmetic
 		 * such as (ps | ns). */
-		ps = bpf_task_storage_get(&tstate, prev, 0, 0);
+		ps = st_get(prev);
 		if (ps && !gen_active())
 			ps = NULL;
 		if (ps) {
@@ -435,12 +457,12 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 				ps->state = SEXEC_ST_RUNQ;
 			else if (ps->reclaim || task_memstall(prev))
 				ps->state = SEXEC_ST_MEM;
-			else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+			else if (BPF_CORE_READ_BITFIELD(prev, in_iowait))
 				ps->state = SEXEC_ST_IO;
 			else
 				ps->state = SEXEC_ST_SLEEP;
 		}
-		ns = bpf_task_storage_get(&tstate, next, 0, 0);
+		ns = st_get(next);
 		if (ns && (ps || gen_active())) {
 			if (!now)
 				now = bpf_ktime_get_boot_ns();
@@ -682,7 +704,7 @@ int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 /* A tracked thread blocked in some state becomes runnable. */
 static __always_inline int handle_wakeup(struct task_struct *p)
 {
-	struct sexec_tstate *ts = bpf_task_storage_get(&tstate, p, 0, 0);
+	struct sexec_tstate *ts = st_get(p);
 
 	if (!ts || ts->state == SEXEC_ST_ONCPU || ts->state == SEXEC_ST_RUNQ || !gen_active())
 		return 0;
@@ -708,7 +730,7 @@ int BPF_PROG(btf_wakeup_new, struct task_struct *p)
 static __always_inline int handle_reclaim(int begin)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	struct sexec_tstate *ts = bpf_task_storage_get(&tstate, cur, 0, 0);
+	struct sexec_tstate *ts = st_get(cur);
 
 	if (!ts || !gen_active())
 		return 0;
