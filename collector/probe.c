@@ -225,7 +225,6 @@ static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int us
 	bpf_program__set_autoload(s->progs.btf_exec_nostate, use_btf && !with_state);
 	bpf_program__set_autoload(s->progs.btf_switch_nostate, use_btf && !with_state);
 	bpf_program__set_autoload(s->progs.btf_wakeup, with_state);
-	bpf_program__set_autoload(s->progs.btf_wakeup_new, with_state);
 	bpf_program__set_autoload(s->progs.btf_reclaim_begin, with_state);
 	bpf_program__set_autoload(s->progs.btf_reclaim_end, with_state);
 	bpf_program__set_autoload(s->progs.btf_memcg_reclaim_begin, with_state);
@@ -329,7 +328,7 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 		LINK_OF(btf_switch); LINK_OF(raw_switch);
 		LINK_OF(btf_attach); LINK_OF(raw_attach);
 		LINK_OF(btf_fork_nostate); LINK_OF(btf_exec_nostate); LINK_OF(btf_switch_nostate);
-		LINK_OF(btf_attach_nostate); LINK_OF(btf_wakeup); LINK_OF(btf_wakeup_new);
+		LINK_OF(btf_attach_nostate); LINK_OF(btf_wakeup);
 		LINK_OF(btf_reclaim_begin); LINK_OF(btf_reclaim_end);
 		LINK_OF(btf_memcg_reclaim_begin); LINK_OF(btf_memcg_reclaim_end);
 		LINK_OF(btf_oom); LINK_OF(btf_oom_pid);
@@ -489,7 +488,8 @@ uint64_t probe_take_lost(struct probe *p, uint64_t cookie)
 
 int probe_track(struct probe *p, uint32_t tgid, uint32_t ppid, uint64_t cookie)
 {
-	struct sexec_track t = { .cookie = cookie, .ppid = ppid, .threads = 1, .alive = 1 };
+	struct sexec_track t = { .cookie = cookie, .ppid = ppid, .threads = 1, .alive = 1,
+				 .fresh = 1 };
 
 	if (bpf_map_update_elem(bpf_map__fd(p->skel->maps.tracked), &tgid, &t, BPF_ANY))
 		return -errno;
@@ -526,12 +526,10 @@ int probe_ncpus(struct probe *p)
 	return p->ncpus;
 }
 
-int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *oncpu,
-		     int ncpus)
+int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns)
 {
 	struct sexec_cagg *v = calloc((size_t)p->ncpus, sizeof(*v));
 	uint32_t slot = probe_slot(cookie);
-	int64_t adj = 0;
 	int c, k;
 
 	if (!v)
@@ -540,20 +538,9 @@ int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *o
 		free(v);
 		return -ENOENT;
 	}
-	for (c = 0; c < p->ncpus; c++) {
+	for (c = 0; c < p->ncpus; c++)
 		for (k = 0; k < SEXEC_ST_MAX; k++)
 			ns[k] += v[c].ns[k];
-		adj += v[c].adj;
-		if (oncpu && c < ncpus)
-			oncpu[c] += v[c].ns[SEXEC_ST_ONCPU];
-	}
-	/* Exited threads settled on the kernel's run time (lifecycle.bpf.c). */
-	if (adj > 0 && (uint64_t)adj > ns[SEXEC_ST_RUNQ])
-		adj = (int64_t)ns[SEXEC_ST_RUNQ];
-	if (adj < 0 && (uint64_t)-adj > ns[SEXEC_ST_ONCPU])
-		adj = -(int64_t)ns[SEXEC_ST_ONCPU];
-	ns[SEXEC_ST_ONCPU] += (uint64_t)adj;
-	ns[SEXEC_ST_RUNQ] -= (uint64_t)adj;
 	free(v);
 	return 0;
 }

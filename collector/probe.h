@@ -48,11 +48,9 @@ int probe_unpin_all(const char *dir);
 int probe_has_state(struct probe *p);
 int probe_has_net(struct probe *p); /* 1 when socket bytes are counted */
 int probe_ncpus(struct probe *p);   /* possible CPUs */
-/* Add a registration's time per state (ns[SEXEC_ST_MAX]) and its on-CPU
- * time per CPU as the switch events saw it (oncpu[ncpus], may be NULL;
- * the state totals are settled on the kernel's run time, so the two may
- * differ a little) to the arrays; -ENOENT when the registration has none. */
-int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns, uint64_t *oncpu, int ncpus);
+/* Add a registration's time per state (ns[SEXEC_ST_MAX]) to ns: its ended
+ * threads' and its closed I/O and memory intervals. -ENOENT when none. */
+int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns);
 /* Zero a new registration's time totals (its slot, cookie % SEXEC_CAGG_SLOTS,
  * which the caller keeps for one live registration at a time). */
 void probe_reset_times(struct probe *p, uint64_t cookie);

@@ -35,6 +35,8 @@ struct stepstat {
 	time_t next_sample;
 	int sampled; /* the first sample is written */
 	struct cg_stats last; /* the last read that found the cgroups */
+	uint64_t *percpu;     /* CPU time per CPU, ns (v1 cpuacct.usage_percpu); NULL: none */
+	int npercpu;
 };
 
 /* Resolved once per collector: what the host's cgroups look like. */
@@ -144,9 +146,11 @@ struct stepstat *stepstat_task(struct stepstat *ss, const struct sexec_conf *con
 		if (!ss)
 			return NULL;
 		ss->pid = pid;
-		/* Hybrid host: the v2 tree has pressure but no controllers. */
+		/* Hybrid host: the v2 tree has pressure but no controllers.
+		 * One level below its root: the kernel updates pressure for
+		 * every level above a task at each of its context switches. */
 		if (host.v2_controllers == 0 && strcmp(conf->v2_observe, "no") != 0) {
-			if ((size_t)snprintf(ss->psi, sizeof(ss->psi), "%.400s/sexec/job_%u/step_%s",
+			if ((size_t)snprintf(ss->psi, sizeof(ss->psi), "%.400s/sexec_job_%u_step_%s",
 					     host.v2_mount, info->job_id, step) < sizeof(ss->psi))
 				ss->observe = 1;
 		}
@@ -173,22 +177,12 @@ struct stepstat *stepstat_task(struct stepstat *ss, const struct sexec_conf *con
 
 void stepstat_free(struct stepstat *ss)
 {
-	char path[SEXEC_CG_PATH_MAX + 8], *slash;
-
 	if (!ss)
 		return;
-	if (ss->observe && ss->psi[0]) {
-		/* Empty once its processes are gone; the job's directory
-		 * goes with its last step. */
-		if (rmdir(ss->psi) == 0) {
-			snprintf(path, sizeof(path), "%s", ss->psi);
-			slash = strrchr(path, '/');
-			if (slash) {
-				*slash = '\0';
-				rmdir(path);
-			}
-		}
-	}
+	/* Empty once its processes are gone. */
+	if (ss->observe && ss->psi[0] && rmdir(ss->psi) && errno != ENOENT)
+		log_debug("stepstat: cannot remove %s: %s", ss->psi, strerror(errno));
+	free(ss->percpu);
 	free(ss);
 }
 
@@ -202,8 +196,7 @@ int stepstat_due(struct stepstat *ss, const struct sexec_conf *conf, time_t now)
 }
 
 /* Totals of the step's registrations, per state and per CPU. */
-static int stepstat_times(struct probe *p, const uint64_t *cookies, int n, uint64_t *ns,
-			  uint64_t *oncpu)
+static int stepstat_times(struct probe *p, const uint64_t *cookies, int n, uint64_t *ns)
 {
 	int i, found = 0;
 
@@ -211,9 +204,46 @@ static int stepstat_times(struct probe *p, const uint64_t *cookies, int n, uint6
 	if (!p || !probe_has_state(p))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (probe_read_times(p, cookies[i], ns, oncpu, host.ncpus) == 0)
+		if (probe_read_times(p, cookies[i], ns) == 0)
 			found = 1;
 	return found;
+}
+
+/* CPU time per CPU of the step's cgroup (v1 cpuacct.usage_percpu: ns per
+ * possible CPU, space-separated). Kept from the last read that found it. */
+static void stepstat_read_percpu(struct stepstat *ss)
+{
+	char path[SEXEC_CG_PATH_MAX + 32], buf[16384], *p, *end;
+	uint64_t *v;
+	ssize_t len;
+	int fd, n = 0;
+
+	snprintf(path, sizeof(path), "%s/cpuacct.usage_percpu", ss->cpuacct);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	v = calloc((size_t)host.ncpus, sizeof(*v));
+	if (!v)
+		return;
+	for (p = buf; n < host.ncpus; p = end) {
+		unsigned long long x = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		v[n++] = x;
+	}
+	if (n == 0) {
+		free(v);
+		return;
+	}
+	free(ss->percpu);
+	ss->percpu = v;
+	ss->npercpu = n;
 }
 
 /* The step's cgroup statistics now; once its cgroups are gone (Slurm
@@ -226,10 +256,13 @@ static void stepstat_read(struct stepstat *ss, struct cg_stats *cs)
 
 	memset(&now, 0, sizeof(now));
 	stepstat_resolve(ss);
-	if (ss->version == 1)
+	if (ss->version == 1) {
 		cgstat_read_v1(ss->cpuacct[0] ? ss->cpuacct : NULL,
 			       ss->memory[0] ? ss->memory : NULL, ss->blkio[0] ? ss->blkio : NULL,
 			       &now);
+		if (ss->cpuacct[0])
+			stepstat_read_percpu(ss);
+	}
 	else if (ss->version == 2)
 		cgstat_read_v2(ss->v2, &now);
 	if (ss->observe)
@@ -303,7 +336,7 @@ void stepstat_sample(struct stepstat *ss, const struct sexec_conf *conf, struct 
 
 	if (!ss)
 		return;
-	have = stepstat_times(p, cookies, n, ns, NULL);
+	have = stepstat_times(p, cookies, n, ns);
 	stepstat_read(ss, &cs);
 	vl_times(vals, sizeof(vals), have, ns);
 	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_CPU, cs.cpu_usage_us);
@@ -337,37 +370,34 @@ static char *list_of(const int *v, int n)
 	return out;
 }
 
-static void stepstat_cpus(struct stepstat *ss, const uint64_t *oncpu, uint64_t total,
-			  struct store *st,
+/* The allocation view: each CPU the step was allocated, or ran on, with its
+ * place in the topology and the step's cgroup CPU time on it (empty where
+ * the cgroup does not say: v2 keeps no per-CPU figures). */
+static void stepstat_cpus(struct stepstat *ss, struct store *st,
 			  const struct sexec_step_info *info, const char *step, uint64_t end_us)
 {
 	int *cpu = calloc((size_t)host.ncpus, sizeof(int) * 5), n = 0, c, k;
 	char *lists[6] = { 0 }, *busy;
-	uint64_t raw = 0;
-	double scale = 1;
 	size_t l = 0;
-
-	/* Per CPU as the switches saw it, scaled to the settled total. */
-	for (c = 0; c < host.ncpus; c++)
-		raw += oncpu[c];
-	if (raw)
-		scale = (double)total / (double)raw;
 
 	busy = malloc((size_t)host.ncpus * 22 + 1);
 	if (!cpu || !busy)
 		goto out;
 	busy[0] = '\0';
 	for (c = 0; c < host.ncpus; c++) {
-		int alloc = CPU_ISSET(c, &ss->alloc);
+		int alloc = CPU_ISSET(c, &ss->alloc), known = ss->percpu && c < ss->npercpu;
 
-		if (!alloc && oncpu[c] == 0)
+		if (!alloc && (!known || ss->percpu[c] == 0))
 			continue;
 		cpu[n] = c;
 		cpu[host.ncpus + n] = host.cpus[c].core;
 		cpu[2 * host.ncpus + n] = host.cpus[c].socket;
 		cpu[3 * host.ncpus + n] = host.cpus[c].numa;
 		cpu[4 * host.ncpus + n] = alloc;
-		l += (size_t)sprintf(busy + l, "%s%.0f", n ? "," : "", (double)oncpu[c] * scale / 1000);
+		if (known)
+			l += (size_t)sprintf(busy + l, "%s%" PRIu64, n ? "," : "", ss->percpu[c] / 1000);
+		else
+			l += (size_t)sprintf(busy + l, "%s", n ? "," : "");
 		n++;
 	}
 	if (!n)
@@ -391,14 +421,13 @@ void stepstat_finish(struct stepstat *ss, const struct sexec_conf *conf, struct 
 		     const uint64_t *cookies, int n, uint64_t oom_procs, struct store *st,
 		     const struct sexec_step_info *info, const char *step, uint64_t end_us)
 {
-	uint64_t ns[SEXEC_ST_MAX], *oncpu = NULL;
+	uint64_t ns[SEXEC_ST_MAX];
 	struct cg_stats cs;
 	char vals[768] = "";
 	int have;
 
 	stepstat_host_init();
-	oncpu = calloc((size_t)host.ncpus, sizeof(*oncpu));
-	have = oncpu ? stepstat_times(p, cookies, n, ns, oncpu) : 0;
+	have = stepstat_times(p, cookies, n, ns);
 	if (ss)
 		stepstat_read(ss, &cs);
 	else
@@ -422,7 +451,6 @@ void stepstat_finish(struct stepstat *ss, const struct sexec_conf *conf, struct 
 	store_put_step_times(st, info, step, end_us, vals);
 	if (ss)
 		stepstat_sample(ss, conf, p, cookies, n, st, info, step, end_us);
-	if (have && ss)
-		stepstat_cpus(ss, oncpu, ns[SEXEC_ST_ONCPU], st, info, step, end_us);
-	free(oncpu);
+	if (ss)
+		stepstat_cpus(ss, st, info, step, end_us);
 }

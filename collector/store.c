@@ -201,14 +201,14 @@ static const struct {
 			    " FROM run, v WHERE s.cluster = $1 AND s.job_id = $2"
 			    " AND s.step = $3 AND s.node = $4 AND s.restart = run.restart", 7 },
 	/* Busy µs per CPU: $7 CPUs, $8 cores, $9 sockets, $10 NUMA nodes,
-	 * $11 allocated (1/0), $12 busy µs, as parallel lists. */
+	 * $11 allocated (1/0), $12 busy µs (empty: unknown), as parallel lists. */
 	[OP_STEP_CPU] = { STORE_RUN_CTE " INSERT INTO sexec.step_cpu (cluster, job_id, step, node,"
 			  " restart, cpu, core, socket, numa_node, allocated, busy_us, user_name)"
 			  " SELECT $1, $2, $3, $4, run.restart, c.cpu, c.core, c.socket, c.numa,"
 			  " c.alloc = 1, c.busy, run.user_name FROM run,"
 			  " unnest(string_to_array($7, ',')::int[], string_to_array($8, ',', '')::int[],"
 			  " string_to_array($9, ',', '')::int[], string_to_array($10, ',', '')::int[],"
-			  " string_to_array($11, ',')::int[], string_to_array($12, ',')::bigint[])"
+			  " string_to_array($11, ',')::int[], string_to_array($12, ',', '')::bigint[])"
 			  " AS c(cpu, core, socket, numa, alloc, busy)"
 			  " ON CONFLICT (cluster, job_id, step, node, restart, cpu) DO UPDATE SET"
 			  " busy_us = EXCLUDED.busy_us, allocated = EXCLUDED.allocated", 12 },

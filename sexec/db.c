@@ -406,7 +406,7 @@ int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_
 		c[i].socket = (int)db_int(res, i, 4, -1);
 		c[i].numa = (int)db_int(res, i, 5, -1);
 		c[i].allocated = db_bool(res, i, 6);
-		c[i].busy_us = db_int(res, i, 7, 0);
+		c[i].busy_us = db_int(res, i, 7, -1);
 	}
 	if (c && oom) {
 		for (i = 0; i < rows; i++)

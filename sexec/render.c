@@ -540,7 +540,7 @@ static void render_json_step_time(const struct report *r, const struct rep_step 
 		json_key(j, "allocated");
 		json_bool(j, c->allocated);
 		json_key(j, "busy_s");
-		json_seconds(j, (double)c->busy_us / 1e6);
+		json_seconds(j, c->busy_us < 0 ? NAN : (double)c->busy_us / 1e6);
 		json_object_end(j);
 	}
 	json_array_end(j);

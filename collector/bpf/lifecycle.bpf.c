@@ -149,94 +149,136 @@ static __always_inline __u64 task_start_ns(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___old *)t, real_start_time);
 }
 
-/* Close the current state at now: its time goes to the thread and to the
- * registration's per-CPU totals. */
-static __always_inline void st_charge(struct sexec_tstate *ts, __u32 state, __u64 now)
+/* Add to the registration's per-CPU totals. */
+static __always_inline void cagg_add(__u64 cookie, __u32 state, __u64 d)
 {
-	__u32 slot = (__u32)ts->cookie & (SEXEC_CAGG_SLOTS - 1);
-	struct sexec_cagg *agg;
-	__u64 d = now > ts->ts ? now - ts->ts : 0;
+	__u32 slot = (__u32)cookie & (SEXEC_CAGG_SLOTS - 1);
+	struct sexec_cagg *agg = bpf_map_lookup_elem(&cagg, &slot);
 
-	if (state >= SEXEC_ST_MAX)
-		state = SEXEC_ST_SLEEP;
-	/* Reclaim runs on the CPU: the kernel counts it as run time. */
-	if (state == SEXEC_ST_MEM && ts->state == SEXEC_ST_ONCPU)
-		ts->reclaim_cpu_ns += d;
-	ts->ns[state] += d;
-	ts->ts = now;
-	agg = bpf_map_lookup_elem(&cagg, &slot);
-	if (agg)
+	if (agg && state < SEXEC_ST_MAX)
 		agg->ns[state] += d;
 }
 
-/* Start accounting a thread of a tracked process, in the given state. */
-static __always_inline void st_create(struct task_struct *task, __u64 cookie, __u32 state)
+/* Start accounting a thread of a tracked process: from now (from_birth 0:
+ * what it ran and waited so far is left out) or from its birth. */
+static __always_inline struct sexec_tstate *st_create(struct task_struct *task, __u64 cookie,
+						      int from_birth)
 {
 	struct sexec_tstate *ts;
 
 	ts = bpf_task_storage_get(&tstate, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
 		stat_inc(SEXEC_STAT_STATE_MISS);
-		return;
+		return NULL;
 	}
-	if (ts->cookie == cookie && ts->ts)
-		return; /* already accounted */
+	if (ts->cookie == cookie && ts->ts0)
+		return ts; /* already accounted */
 	__builtin_memset(ts, 0, sizeof(*ts));
 	ts->cookie = cookie;
-	ts->state = state;
-	ts->rt0 = BPF_CORE_READ(task, se.sum_exec_runtime);
-	ts->ts = bpf_ktime_get_boot_ns();
-}
-
-/* A thread's last switch: its run time is final. The kernel's count of it
- * (sum_exec_runtime, what wait4 and schedstat report) starts from the run
- * queue's clock, which after a wake-up of an idle CPU is left as it was at
- * the wake-up: the wait for that CPU to come out of idle is run time to the
- * kernel, run-queue time to the switch events. Settle on the kernel's
- * figure, moving the difference between on-CPU and run-queue time, so the
- * states still add up to the lifetime. */
-static __always_inline void st_settle(struct task_struct *task, struct sexec_tstate *ts)
-{
-	__u64 rt = BPF_CORE_READ(task, se.sum_exec_runtime), kon, d;
-	__u32 slot = (__u32)ts->cookie & (SEXEC_CAGG_SLOTS - 1);
-	struct sexec_cagg *agg = bpf_map_lookup_elem(&cagg, &slot);
-
-	rt = rt > ts->rt0 ? rt - ts->rt0 : 0;
-	kon = rt > ts->reclaim_cpu_ns ? rt - ts->reclaim_cpu_ns : 0;
-	if (kon > ts->ns[SEXEC_ST_ONCPU]) {
-		d = kon - ts->ns[SEXEC_ST_ONCPU];
-		if (d > ts->ns[SEXEC_ST_RUNQ])
-			d = ts->ns[SEXEC_ST_RUNQ];
-		ts->ns[SEXEC_ST_ONCPU] += d;
-		ts->ns[SEXEC_ST_RUNQ] -= d;
-		if (agg)
-			agg->adj += (__s64)d;
-	} else {
-		d = ts->ns[SEXEC_ST_ONCPU] - kon;
-		ts->ns[SEXEC_ST_ONCPU] -= d;
-		ts->ns[SEXEC_ST_RUNQ] += d;
-		if (agg)
-			agg->adj -= (__s64)d;
+	if (from_birth) {
+		ts->ts0 = task_start_ns(task);
+		return ts;
 	}
+	ts->rt0 = BPF_CORE_READ(task, se.sum_exec_runtime);
+	if (bpf_core_field_exists(task->sched_info.run_delay))
+		ts->rd0 = BPF_CORE_READ(task, sched_info.run_delay);
+	ts->ts0 = bpf_ktime_get_boot_ns();
+	return ts;
 }
 
-/* The state of a tracked thread; NULL for any other. A thread without task
- * storage of any BPF program (almost all) is told by one load, without the
- * helper's locking. */
+/* The state of a thread that is about to need one: its own, else, when its
+ * process is tracked, a new one from its birth. Only threads that block on
+ * I/O or memory, or reclaim, get here: an untracked one pays a lookup. */
+static __always_inline struct sexec_tstate *st_need(struct task_struct *task)
+{
+	struct sexec_tstate *ts = NULL;
+	struct sexec_track *t;
+	__u32 tgid;
+
+	if (task->bpf_storage)
+		ts = bpf_task_storage_get(&tstate, task, 0, 0);
+	if (ts)
+		return ts;
+	tgid = task->tgid;
+	t = bpf_map_lookup_elem(&tracked, &tgid);
+	if (!t || t->fresh)
+		return NULL;
+	return st_create(task, t->cookie, 1);
+}
+
 /* (The state programs are tp_btf only: their task pointers are trusted BTF
  * pointers, read with plain loads rather than probe-read helper calls.) */
-static __always_inline struct sexec_tstate *st_get(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
-		return NULL;
-	return bpf_task_storage_get(&tstate, t, 0, 0);
-}
-
 static __always_inline int task_memstall(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->in_memstall))
 		return BPF_CORE_READ_BITFIELD(t, in_memstall);
 	return !!(t->flags & PF_MEMSTALL);
+}
+
+static __always_inline int task_iowait(struct task_struct *t)
+{
+	return BPF_CORE_READ_BITFIELD(t, in_iowait);
+}
+
+/* Has the task storage of any BPF program: a plain load tells almost every
+ * thread apart (untracked ones have none) without the helper's locking. */
+static __always_inline int task_has_storage(struct task_struct *t)
+{
+	return !bpf_core_field_exists(t->bpf_storage) || t->bpf_storage;
+}
+
+/* Close a blocked interval at now. */
+static __always_inline void st_unblock(struct sexec_tstate *ts, __u64 now)
+{
+	__u64 d = now > ts->blk_ts ? now - ts->blk_ts : 0;
+
+	if (ts->blk == SEXEC_ST_MEM)
+		ts->mem_ns += d;
+	else
+		ts->io_ns += d;
+	cagg_add(ts->cookie, ts->blk, d);
+	ts->blk = 0;
+}
+
+/* A thread's last switch: its states, from the kernel's run and wait times
+ * plus the intervals timed here (none for a thread without state: it never
+ * blocked on I/O or memory); sleep is the rest of its lifetime. */
+static __always_inline void st_final(struct task_struct *task, struct sexec_tstate *ts,
+				     __u64 cookie, __u64 *out)
+{
+	__u64 now = bpf_ktime_get_boot_ns(), on, rq = 0, used, life, t0;
+	__u64 rt0 = 0, rd0 = 0, io = 0, mem = 0, rcpu = 0;
+
+	if (ts) {
+		if (ts->blk)
+			st_unblock(ts, now);
+		rt0 = ts->rt0;
+		rd0 = ts->rd0;
+		io = ts->io_ns;
+		mem = ts->mem_ns;
+		rcpu = ts->reclaim_cpu_ns;
+		t0 = ts->ts0;
+	} else {
+		t0 = task_start_ns(task);
+	}
+	on = task->se.sum_exec_runtime;
+	on = on > rt0 ? on - rt0 : 0;
+	/* Reclaim on the CPU is a memory stall, not work. */
+	on = on > rcpu ? on - rcpu : 0;
+	if (bpf_core_field_exists(task->sched_info.run_delay)) {
+		rq = task->sched_info.run_delay;
+		rq = rq > rd0 ? rq - rd0 : 0;
+	}
+	life = now > t0 ? now - t0 : 0;
+	used = on + rq + io + mem;
+	out[SEXEC_ST_ONCPU] = on;
+	out[SEXEC_ST_RUNQ] = rq;
+	out[SEXEC_ST_IO] = io;
+	out[SEXEC_ST_MEM] = mem;
+	out[SEXEC_ST_SLEEP] = life > used ? life - used : 0;
+	cagg_add(cookie, SEXEC_ST_ONCPU, on);
+	cagg_add(cookie, SEXEC_ST_RUNQ, rq);
+	cagg_add(cookie, SEXEC_ST_SLEEP, out[SEXEC_ST_SLEEP]);
 }
 
 static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
@@ -250,9 +292,6 @@ static __always_inline int handle_fork(struct task_struct *parent, struct task_s
 	pt = bpf_map_lookup_elem(&tracked, &ptgid);
 	if (!pt || !gen_active())
 		return 0;
-	/* The child is on a run queue until it first runs. */
-	if (with_state)
-		st_create(child, pt->cookie, SEXEC_ST_RUNQ);
 	if (ctgid == ptgid) { /* a new thread of a tracked process */
 		__sync_fetch_and_add(&pt->threads, 1);
 		__sync_fetch_and_add(&pt->alive, 1);
@@ -337,9 +376,10 @@ static __always_inline int handle_exec(struct task_struct *p, pid_t old_pid,
 	if (!t || !gen_active())
 		return 0;
 	/* A registered task is first seen here, when it runs its program:
-	 * its accounting starts now, on the CPU. */
-	if (with_state)
-		st_create(p, t->cookie, SEXEC_ST_ONCPU);
+	 * its accounting starts now. Children are accounted from birth. */
+	if (with_state && t->fresh)
+		st_create(p, t->cookie, 0);
+	t->fresh = 0;
 	e = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!e)
 		return 0;
@@ -435,42 +475,35 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next, int with_state)
 {
 	struct sexec_tstate *ps = NULL, *ns;
+	__u64 st[SEXEC_ST_MAX] = {};
 	struct sexec_track *t;
 	struct sexec_ev_exit *e;
 	struct signal_struct *sig;
 	unsigned int state = with_state ? task_state_btf(prev) : task_state(prev);
-	__u64 nvcsw, now = 0;
+	__u64 nvcsw;
 	__u32 tgid;
 	int i;
 
 	if (with_state) {
-		/* Tested one at a time: the verifier refuses pointer arithmetic
-		 * such as (ps | ns). */
-		ps = st_get(prev);
-		if (ps && !gen_active())
-			ps = NULL;
-		if (ps) {
-			now = bpf_ktime_get_boot_ns();
-			/* What it ran, unless it ran reclaiming memory. */
-			st_charge(ps, ps->reclaim ? SEXEC_ST_MEM : SEXEC_ST_ONCPU, now);
-			if (preempt || state == 0)
-				ps->state = SEXEC_ST_RUNQ;
-			else if (ps->reclaim || task_memstall(prev))
-				ps->state = SEXEC_ST_MEM;
-			else if (BPF_CORE_READ_BITFIELD(prev, in_iowait))
-				ps->state = SEXEC_ST_IO;
-			else
-				ps->state = SEXEC_ST_SLEEP;
+		/* Only a thread that blocks on I/O or memory opens an interval
+		 * (if tracked); every other switch costs a few plain loads. */
+		if (!preempt && state && !(state & TASK_DEAD)) {
+			int mem = task_memstall(prev), io = !mem && task_iowait(prev);
+
+			ps = (mem || io) ? st_need(prev) : NULL;
+			if (ps && !ps->blk && gen_active()) {
+				ps->blk = mem ? SEXEC_ST_MEM : SEXEC_ST_IO;
+				ps->blk_ts = bpf_ktime_get_boot_ns();
+			}
 		}
-		ns = st_get(next);
-		if (ns && (ps || gen_active())) {
-			if (!now)
-				now = bpf_ktime_get_boot_ns();
-			/* Runnable since its wake-up (or blocked, if the wake-up
-			 * was missed: then that state). */
-			st_charge(ns, ns->state == SEXEC_ST_ONCPU ? SEXEC_ST_RUNQ : ns->state, now);
-			ns->state = SEXEC_ST_ONCPU;
+		/* Its wake-up closes the interval; if that was missed, the
+		 * thread running again does. */
+		if (task_has_storage(next) && (task_iowait(next) || task_memstall(next))) {
+			ns = bpf_task_storage_get(&tstate, next, 0, 0);
+			if (ns && ns->blk && gen_active())
+				st_unblock(ns, bpf_ktime_get_boot_ns());
 		}
+		ps = NULL;
 	}
 	if (!(state & TASK_DEAD))
 		return 0;
@@ -503,11 +536,18 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	__sync_fetch_and_add(&t->write_bytes, BPF_CORE_READ(prev, ioac.write_bytes));
 	__sync_fetch_and_add(&t->cancelled_write_bytes,
 			     BPF_CORE_READ(prev, ioac.cancelled_write_bytes));
-	if (ps) {
-		st_settle(prev, ps);
-		for (i = 0; i < SEXEC_ST_MAX; i++)
-			__sync_fetch_and_add(&t->state_ns[i], ps->ns[i]);
-		bpf_task_storage_delete(&tstate, prev);
+	if (with_state) {
+		if (task_has_storage(prev))
+			ps = bpf_task_storage_get(&tstate, prev, 0, 0);
+		/* A thread of a process still waiting for its exec is not
+		 * accounted (that time is the registered task's set-up). */
+		if (ps || !t->fresh) {
+			st_final(prev, ps, t->cookie, st);
+			for (i = 0; i < SEXEC_ST_MAX; i++)
+				__sync_fetch_and_add(&t->state_ns[i], st[i]);
+		}
+		if (ps)
+			bpf_task_storage_delete(&tstate, prev);
 	}
 	/* Threads that exit together die on several CPUs: whoever is last
 	 * (alive drops to zero) sends the record, with everyone's totals in. */
@@ -613,9 +653,9 @@ static __always_inline int handle_attach(struct cgroup *dst, struct task_struct 
 		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
 		return 0;
 	}
-	/* Whoever moves it runs; it waits (its other threads are not seen). */
+	/* From now (its other threads are not accounted). */
 	if (with_state)
-		st_create(task, nt.cookie, SEXEC_ST_SLEEP);
+		st_create(task, nt.cookie, 0);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		lost_inc(nt.cookie, SEXEC_STAT_RB_FULL);
@@ -701,42 +741,46 @@ int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	return handle_exec(p, old_pid, bprm, 0);
 }
 
-/* A tracked thread blocked in some state becomes runnable. */
-static __always_inline int handle_wakeup(struct task_struct *p)
-{
-	struct sexec_tstate *ts = st_get(p);
-
-	if (!ts || ts->state == SEXEC_ST_ONCPU || ts->state == SEXEC_ST_RUNQ || !gen_active())
-		return 0;
-	st_charge(ts, ts->state, bpf_ktime_get_boot_ns());
-	ts->state = SEXEC_ST_RUNQ;
-	return 0;
-}
-
+/* A tracked thread blocked on I/O or memory is woken: the interval ends
+ * (the wait for a CPU that follows is the kernel's run delay). The flags are
+ * still set at wake-up: io_schedule() and psi_memstall_leave() clear them
+ * after it runs again. Any other wake-up costs a few plain loads. */
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
-	return handle_wakeup(p);
-}
+	struct sexec_tstate *ts;
 
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(btf_wakeup_new, struct task_struct *p)
-{
-	return handle_wakeup(p);
+	if (!task_has_storage(p) || !(task_iowait(p) || task_memstall(p)))
+		return 0;
+	ts = bpf_task_storage_get(&tstate, p, 0, 0);
+	if (ts && ts->blk && gen_active())
+		st_unblock(ts, bpf_ktime_get_boot_ns());
+	return 0;
 }
 
 /* Reclaim runs on the CPU of the thread that needs memory: that time is a
- * memory stall, not useful work. */
+ * memory stall, not work. Blocked parts of it are memory intervals already. */
 static __always_inline int handle_reclaim(int begin)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	struct sexec_tstate *ts = st_get(cur);
+	struct sexec_tstate *ts;
+	__u64 now, d;
 
-	if (!ts || !gen_active())
-		return 0;
-	if (begin == !!ts->reclaim)
+	ts = st_need(cur);
+	if (!ts || begin == !!ts->reclaim || !gen_active())
 		return 0; /* nested (memcg inside direct), or began before tracking */
-	st_charge(ts, ts->reclaim ? SEXEC_ST_MEM : SEXEC_ST_ONCPU, bpf_ktime_get_boot_ns());
+	now = bpf_ktime_get_boot_ns();
+	if (begin) {
+		ts->rc_ts = now;
+		ts->rc_mem = ts->mem_ns;
+	} else {
+		d = now > ts->rc_ts ? now - ts->rc_ts : 0;
+		/* less what it spent blocked (already counted) */
+		d = d > ts->mem_ns - ts->rc_mem ? d - (ts->mem_ns - ts->rc_mem) : 0;
+		ts->reclaim_cpu_ns += d;
+		ts->mem_ns += d;
+		cagg_add(ts->cookie, SEXEC_ST_MEM, d);
+	}
 	ts->reclaim = begin;
 	return 0;
 }

@@ -69,6 +69,10 @@ struct sched_entity {
 	u64 sum_exec_runtime;
 };
 
+struct sched_info {
+	unsigned long long run_delay; /* ns waiting on a run queue (CONFIG_SCHED_INFO) */
+};
+
 #define TASK_DEAD 0x80
 
 struct task_io_accounting {
@@ -145,6 +149,7 @@ struct task_struct {
 	unsigned int in_iowait : 1;
 	unsigned int in_memstall : 1;
 	struct sched_entity se;
+	struct sched_info sched_info;
 	struct mm_struct *mm;
 	int exit_code;
 	pid_t pid;

@@ -31,24 +31,37 @@ enum sexec_tstate_kind {
 	SEXEC_ST_MAX = 5,
 };
 
-/* Per-thread accounting, in task storage: only tracked threads have one. */
+/* Per-thread accounting. On-CPU and run-queue time are the kernel's own
+ * counts (sum_exec_runtime, sched_info.run_delay), taken when the thread ends;
+ * BPF times only what the kernel does not split: blocked intervals on I/O or
+ * memory, and reclaim. Sleep is the rest of the thread's lifetime. So an
+ * ordinary context switch costs a tracked thread no more than an untracked
+ * one. A thread gets this task storage only when it first needs it (its
+ * first I/O or memory stall, or reclaim), or when accounting starts later
+ * than its birth (a registered task's exec, an adopted process); a thread
+ * without one is accounted from its birth. */
 struct sexec_tstate {
 	__u64 cookie;  /* registration of the thread's process */
-	__u64 ts;      /* boot-time ns the current state began */
-	__u32 state;   /* enum sexec_tstate_kind */
+	__u64 ts0;     /* boot-time ns accounting began */
+	__u64 rt0;     /* sum_exec_runtime then */
+	__u64 rd0;     /* sched_info.run_delay then */
+	__u32 blk;     /* open blocked interval: SEXEC_ST_IO or SEXEC_ST_MEM, else 0 */
 	__u32 reclaim; /* inside a direct or memcg reclaim section */
-	__u64 ns[SEXEC_ST_MAX];
-	__u64 rt0;            /* sum_exec_runtime when accounting began */
-	__u64 reclaim_cpu_ns; /* on-CPU time charged to SEXEC_ST_MEM */
+	__u64 blk_ts;  /* when the blocked interval began */
+	__u64 rc_ts;   /* when reclaim began */
+	__u64 rc_mem;  /* mem_ns then (blocked in it since) */
+	__u64 io_ns, mem_ns;    /* closed intervals (mem_ns includes reclaim on the CPU) */
+	__u64 reclaim_cpu_ns;   /* reclaiming on the CPU: run time to the kernel */
 };
 
-/* Value of the per-CPU "cagg" map, keyed by cookie: what the registration's
- * threads spent in each state, charged on the CPU that saw the transition.
- * On-CPU time is charged on the CPU it ran on, which gives busy time per core. */
+/* Value of the per-CPU "cagg" array, at index cookie % SEXEC_CAGG_SLOTS (the
+ * collector never gives two live registrations the same slot): time per state
+ * of the registration's threads, summed over CPUs by the reader. I/O and
+ * memory intervals are added as they close; the rest when a thread ends. An
+ * array, not a hash: its lookups are inlined. */
+#define SEXEC_CAGG_SLOTS 16384
 struct sexec_cagg {
 	__u64 ns[SEXEC_ST_MAX];
-	__s64 adj; /* on-CPU time moved from (or, negative, to) the run queue when
-		    * exited threads settled on the kernel's run time */
 };
 
 enum sexec_event_type {
@@ -80,7 +93,8 @@ struct sexec_track {
 	__u64 state_ns[SEXEC_ST_MAX]; /* exited threads' time per state */
 	__u64 net_tx, net_rx;         /* bytes through inet sockets, all threads */
 	__u32 oom_killed;             /* chosen by the OOM killer */
-	__u32 pad;
+	__u32 fresh;                  /* registered, not yet exec'd: its time is
+				       * accounted from that exec */
 };
 
 struct sexec_ev_hdr {

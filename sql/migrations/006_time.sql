@@ -48,8 +48,10 @@ ALTER TABLE sexec.step ADD COLUMN psi_io_full_us bigint;
 ALTER TABLE sexec.step ADD COLUMN psi_mem_some_us bigint;
 ALTER TABLE sexec.step ADD COLUMN psi_mem_full_us bigint;
 
--- Busy time of a step run per CPU it ran on, placed in the node's topology
--- (hwloc): the allocation view. allocated: the CPU is in the step's cpuset.
+-- The CPUs of a step run, placed in the node's topology (hwloc): the
+-- allocation view. allocated: the CPU is in the step's cpuset. busy_us: the
+-- step cgroup's CPU time on it (cgroup v1 cpuacct); NULL where the cgroup
+-- keeps no per-CPU figures (v2).
 CREATE TABLE sexec.step_cpu (
 	cluster		text NOT NULL,
 	job_id		bigint NOT NULL,
@@ -61,7 +63,7 @@ CREATE TABLE sexec.step_cpu (
 	socket		int,
 	numa_node	int,
 	allocated	boolean NOT NULL DEFAULT true,
-	busy_us		bigint NOT NULL,
+	busy_us		bigint,
 	user_name	text NOT NULL,
 	PRIMARY KEY (cluster, job_id, step, node, restart, cpu),
 	FOREIGN KEY (cluster, job_id, step, node, restart)

@@ -78,6 +78,14 @@ check_eq "the last sample holds the step's totals" \
 	"$(db "SELECT on_cpu_us FROM sexec.sample WHERE $S ORDER BY t DESC LIMIT 1")"
 check_eq "cgroup CPU (cpuacct) seen" 1 "$(db "SELECT (cg_cpu_us > 0)::int FROM sexec.step WHERE $S")"
 
+echo "t_timebreak: serial work on two allocated CPUs"
+J=$(run serial -n1 -c2 --wrap "$W cpu 3")
+check_eq "class" cpu_bound "$(step_class "$J")"
+check_eq "flagged as serial work on several cores" true \
+	"$(jq_ "$J" '.steps[] | select(.step == "batch") | .serial')"
+check_eq "the single-CPU job is not" false "$(jq_ "$(ls "$WORK"/tb-cpu-*.out |
+	sed 's/.*-\([0-9]*\)\.out/\1/' | head -n 1)" '.steps[] | select(.step == "batch") | .serial')"
+
 echo "t_timebreak: four busy threads on one allocated CPU"
 J=$(run threads -n1 -c1 --wrap "$W threads 4 3")
 shares "$J" 5 # four workers and the main thread, which waits for them
