@@ -32,7 +32,7 @@ struct probe {
 	int restored;
 	int group_dead; /* sched_process_exit passes group_dead */
 	int no_adopt;   /* the cgroup attach program did not load */
-	int no_state;   /* no time breakdown (task storage, before 5.11) */
+	int no_state;   /* no time breakdown (the state programs did not load) */
 	int no_net;     /* no socket byte counts (socket length tracepoints, 6.3) */
 	int oom_task;   /* mark_victim passes the task (5.19), not a pid */
 	uint64_t gen;
@@ -229,7 +229,7 @@ static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int us
 	bpf_program__set_autoload(s->progs.btf_reclaim_end, with_state);
 	bpf_program__set_autoload(s->progs.btf_memcg_reclaim_begin, with_state);
 	bpf_program__set_autoload(s->progs.btf_memcg_reclaim_end, with_state);
-	bpf_map__set_autocreate(s->maps.tstate, with_state);
+	bpf_map__set_max_entries(s->maps.tstate, conf->max_tracked);
 	bpf_program__set_autoload(s->progs.btf_exit, use_btf && !p->group_dead);
 	bpf_program__set_autoload(s->progs.btf_exit_gd, use_btf && p->group_dead);
 	bpf_program__set_autoload(s->progs.btf_oom, use_btf && p->oom_task);
@@ -258,8 +258,9 @@ static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int us
 
 /* The newest and least portable parts load only where the kernel has them:
  * the cgroup attach program (kernfs node ids are u64 since 5.5), socket
- * byte counts (socket length tracepoints, 6.3) and the time breakdown (task storage in
- * tracing programs, 5.11). Without one, only what it observes is lost. */
+ * byte counts (socket length tracepoints, 6.3) and the time breakdown (plain
+ * loads through trusted task pointers in tp_btf programs). Without one, only
+ * what it observes is lost. */
 static int probe_load(struct probe *p, const struct sexec_conf *conf, int use_btf)
 {
 	static const struct {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* PostgreSQL store: a FIFO of statements and process rows, written by one
  * thread in transactions (COPY into a staging table, then an idempotent insert). */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -80,7 +81,7 @@ enum store_kind {
 	" rss_peak_kb, rss_kb_us, read_bytes, write_bytes, on_cpu_us, runq_us, io_us,"	\
 	" mem_us, sleep_us, net_tx_bytes, net_rx_bytes, oom_kills)"
 /* The folded values ($8) of a tool, by position: old journals carry 8. */
-#define STORE_DROP_ADD(a, i) " a." a " + coalesce(d.v[" #i "], 0)"
+#define STORE_DROP_ADD(a, i) " coalesce(a." a ", 0) + coalesce(d.v[" #i "], 0)"
 
 static const struct {
 	const char *sql;
@@ -276,11 +277,84 @@ struct store {
 	 * from the ring buffer survives a crash of the collector; the committed
 	 * offset says how much of it the database already has. */
 	int jfd, ofd;
-	char jpath[160];
-	uint64_t jsize, committed, synced;
-	uint64_t compact_bytes;
+	char jdir[120];
+	char jpath[160]; /* the segment being appended to */
+	uint64_t jsize, committed, synced; /* logical offsets over all segments */
+	uint64_t seg_bytes;  /* start a new segment past this size */
+	uint64_t *segs;      /* logical base of each segment file, ascending */
+	size_t nsegs;
+	int oldfds[8];       /* finished segments the writer has yet to sync and close */
+	size_t nold;
 	uint64_t spool_max_bytes;
 };
+
+/* The journal is a series of segment files named by the logical offset
+ * they start at; offsets (an op's jend, the committed offset) run over all
+ * of them. Appends go to the last segment; a new one starts once it holds
+ * seg_bytes, and a segment is deleted once the database has all of it: no
+ * record is ever copied. */
+#define STORE_SEG_FMT "%s/journal-%020" PRIu64
+
+static void store_segment_path(struct store *s, uint64_t base, char *buf, size_t len)
+{
+	snprintf(buf, len, STORE_SEG_FMT, s->jdir, base);
+}
+
+/* Make the segment starting at base the one appended to (created if need
+ * be); the previous one is synced first. 0 or -errno. */
+static int store_segment_open(struct store *s, uint64_t base)
+{
+	char path[sizeof(s->jpath)];
+	uint64_t *segs;
+	int fd;
+
+	store_segment_path(s, base, path, sizeof(path));
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (!s->nsegs || s->segs[s->nsegs - 1] != base) {
+		segs = realloc(s->segs, (s->nsegs + 1) * sizeof(*segs));
+		if (!segs) {
+			close(fd);
+			return -ENOMEM;
+		}
+		s->segs = segs;
+		s->segs[s->nsegs++] = base;
+	}
+	if (s->jfd >= 0) {
+		/* The writer syncs and closes it, outside the lock. */
+		if (s->nold < sizeof(s->oldfds) / sizeof(s->oldfds[0]))
+			s->oldfds[s->nold++] = s->jfd;
+		else {
+			if (fdatasync(s->jfd))
+				log_warn("store: cannot sync a journal segment: %s", strerror(errno));
+			close(s->jfd);
+		}
+	}
+	s->jfd = fd;
+	snprintf(s->jpath, sizeof(s->jpath), "%s", path);
+	return 0;
+}
+
+/* Delete the segments the database has all of (never the last one). */
+static void store_segments_trim(struct store *s)
+{
+	char path[sizeof(s->jpath)];
+	size_t n = 0, i;
+
+	while (n + 1 < s->nsegs && s->segs[n + 1] <= s->committed) {
+		store_segment_path(s, s->segs[n], path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			log_warn("store: cannot remove %s: %s", path, strerror(errno));
+		n++;
+	}
+	if (!n)
+		return;
+	for (i = n; i < s->nsegs; i++)
+		s->segs[i - n] = s->segs[i];
+	s->nsegs -= n;
+	log_info("store: %zu journal segment%s committed and removed", n, n == 1 ? "" : "s");
+}
 
 /* Serialized op: u32 length, u8 kind, then per param an i32 length (-1 =
  * NULL) and its bytes. */
@@ -310,11 +384,14 @@ static int store_journal_append(struct store *s, struct store_op *op)
 			off += (size_t)pl;
 		}
 	}
+	if (s->jsize - s->segs[s->nsegs - 1] >= s->seg_bytes && store_segment_open(s, s->jsize))
+		log_warn("store: cannot start a new journal segment; %s grows on", s->jpath);
 	if (write(s->jfd, buf, len) != (ssize_t)len) {
 		/* Leave no partial record for a replay to stumble on. */
-		if (ftruncate(s->jfd, (off_t)s->jsize))
+		if (ftruncate(s->jfd, (off_t)(s->jsize - s->segs[s->nsegs - 1])))
 			log_err("store: cannot undo a partial journal record");
 		free(buf);
+		op->jend = s->jsize; /* not in the journal: commits no further than that */
 		return -EIO;
 	}
 	free(buf);
@@ -1049,60 +1126,17 @@ static void store_requeue_front(struct store *s, struct store_op *batch, struct 
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* The database has everything up to jend: remember it, and start the
- * journal over once nothing is waiting. */
-/* Under steady load the queue is never empty at a commit: once the
- * committed part is large, copy the uncommitted tail into a new journal. */
-static void store_compact(struct store *s)
-{
-	uint64_t keep = s->jsize - s->committed, cut = s->committed;
-	char tmp[200], *buf = malloc(keep ? keep : 1);
-	struct store_op *op;
-	int fd = -1;
-
-	if (!buf)
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.new", s->jpath);
-	if (pread(s->jfd, buf, keep, (off_t)cut) != (ssize_t)keep)
-		goto out;
-	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, buf, keep) != (ssize_t)keep || fdatasync(fd) ||
-	    rename(tmp, s->jpath)) {
-		log_warn("store: cannot compact the journal: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(s->jfd);
-	s->jfd = fd;
-	for (op = s->head; op; op = op->next)
-		op->jend -= cut;
-	s->jsize = s->synced = keep;
-	s->committed = 0;
-	store_write_offset(s, 0);
-	log_info("store: journal compacted (%" PRIu64 " bytes committed dropped, %" PRIu64
-		 " kept)", cut, keep);
-out:
-	free(buf);
-}
-
-/* may_compact: no op outside the queue still holds a journal offset. */
-static void store_committed(struct store *s, uint64_t jend, uint64_t rows, uint64_t ops,
-			    int may_compact)
+/* The database has everything up to jend: remember it, and delete the
+ * segments that holds entirely. */
+static void store_committed(struct store *s, uint64_t jend, uint64_t rows, uint64_t ops)
 {
 	store_write_offset(s, jend);
 	pthread_mutex_lock(&s->lock);
 	s->st.rows_written += rows;
 	s->st.ops_written += ops;
 	s->committed = jend;
-	if (!s->head && s->committed == s->jsize && s->jfd >= 0 && ftruncate(s->jfd, 0) == 0) {
-		/* Everything is in the database: start the journal over. */
-		s->jsize = s->committed = s->synced = 0;
-		store_write_offset(s, 0);
-	} else if (may_compact && s->jfd >= 0 && s->committed >= s->compact_bytes) {
-		store_compact(s);
-	}
+	if (s->jfd >= 0)
+		store_segments_trim(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -1118,7 +1152,7 @@ static struct store_op *store_isolate(struct store *s, struct store_op *batch)
 
 		op->next = NULL;
 		if (store_write_batch(s, op, &rows, &ops) == 0) {
-			store_committed(s, op->jend, rows, ops, !rest);
+			store_committed(s, op->jend, rows, ops);
 		} else if (PQstatus(s->conn) == CONNECTION_OK && store_data_error(s)) {
 			log_err("store: the database refuses a record as data (SQLSTATE %s); "
 				"dropped: %.200s", s->sqlstate,
@@ -1126,7 +1160,7 @@ static struct store_op *store_isolate(struct store *s, struct store_op *batch)
 			pthread_mutex_lock(&s->lock);
 			s->st.dropped++;
 			pthread_mutex_unlock(&s->lock);
-			store_committed(s, op->jend, 0, 0, !rest);
+			store_committed(s, op->jend, 0, 0);
 		} else {
 			op->next = rest;
 			return op;
@@ -1166,10 +1200,31 @@ static void *store_main(void *arg)
 		s->urgent = 0;
 		if (s->jfd >= 0 && s->jsize != s->synced) {
 			/* Survive a reboot too, not only a crash of the process;
-			 * outside the lock, which the event loop needs. */
-			s->synced = s->jsize;
+			 * outside the lock, which the event loop needs (a copy of
+			 * the descriptor: it may move on to a new segment). */
+			int fd = dup(s->jfd), old[8], ok = 1;
+			uint64_t upto = s->jsize;
+			size_t nold = s->nold, i;
+
+			memcpy(old, s->oldfds, nold * sizeof(*old));
+			s->nold = 0;
 			pthread_mutex_unlock(&s->lock);
-			fdatasync(s->jfd);
+			for (i = 0; i < nold; i++) {
+				if (fdatasync(old[i])) {
+					ok = 0;
+					log_warn("store: cannot sync a journal segment: %s",
+						 strerror(errno));
+				}
+				close(old[i]);
+			}
+			if (ok && fd >= 0 && fdatasync(fd) == 0) {
+				pthread_mutex_lock(&s->lock);
+				if (s->synced < upto)
+					s->synced = upto;
+				pthread_mutex_unlock(&s->lock);
+			}
+			if (fd >= 0)
+				close(fd);
 			pthread_mutex_lock(&s->lock);
 		}
 		if (!s->head) {
@@ -1204,7 +1259,7 @@ static void *store_main(void *arg)
 			}
 		}
 		if (s->conn && store_write_batch(s, batch, &rows, &ops) == 0) {
-			store_committed(s, last->jend, rows, ops, 1);
+			store_committed(s, last->jend, rows, ops);
 			while (batch) {
 				op = batch->next;
 				store_free_op(batch);
@@ -1287,72 +1342,172 @@ static void store_upgrade_op(struct store_op *op)
 	op->params[4] = strdup("0");
 }
 
-/* Queue again what the journal holds past the committed offset. */
+static int store_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The segment files in the spool directory, ascending. A journal from before
+ * segments ("journal") becomes the first one: its offsets are the same. */
+static int store_segments_find(struct store *s)
+{
+	char legacy[sizeof(s->jpath)], first[sizeof(s->jpath)], *end;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(legacy, sizeof(legacy), "%s/journal", s->jdir);
+	store_segment_path(s, 0, first, sizeof(first));
+	if (access(legacy, F_OK) == 0 && access(first, F_OK) != 0 && rename(legacy, first) == 0)
+		log_info("store: %s is now the first journal segment", legacy);
+	d = opendir(s->jdir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		unsigned long long base;
+		uint64_t *segs;
+
+		if (strncmp(de->d_name, "journal-", 8) || strlen(de->d_name) != 28)
+			continue;
+		errno = 0;
+		base = strtoull(de->d_name + 8, &end, 10);
+		if (errno || *end)
+			continue;
+		segs = realloc(s->segs, (s->nsegs + 1) * sizeof(*segs));
+		if (!segs)
+			break;
+		s->segs = segs;
+		s->segs[s->nsegs++] = base;
+	}
+	closedir(d);
+	if (s->nsegs > 1)
+		qsort(s->segs, s->nsegs, sizeof(*s->segs), store_cmp_u64);
+	return 0;
+}
+
+/* Logical offset where the last segment's file ends (0 without one). */
+static uint64_t store_segment_end(struct store *s)
+{
+	char path[sizeof(s->jpath)];
+	struct stat stb;
+
+	if (!s->nsegs)
+		return UINT64_MAX;
+	store_segment_path(s, s->segs[s->nsegs - 1], path, sizeof(path));
+	if (stat(path, &stb))
+		return UINT64_MAX;
+	return s->segs[s->nsegs - 1] + (uint64_t)stb.st_size;
+}
+
+/* Queue again what the journal holds past the committed offset, segment by
+ * segment, and leave the last segment open for appends. */
 static void store_replay(struct store *s)
 {
-	struct stat stb;
-	uint64_t off = 0, n = 0;
-	char *buf;
+	uint64_t n = 0, off = 0, base = 0;
+	size_t i;
+	int torn = 0;
 
 	if (pread(s->ofd, &s->committed, sizeof(s->committed), 0) != sizeof(s->committed))
 		s->committed = 0;
-	if (fstat(s->jfd, &stb) || stb.st_size == 0)
-		return;
-	buf = malloc((size_t)stb.st_size);
-	if (!buf || pread(s->jfd, buf, (size_t)stb.st_size, 0) != stb.st_size) {
+	for (i = 0; i < s->nsegs && !torn; i++) {
+		char path[sizeof(s->jpath)], *buf;
+		struct stat stb;
+		uint64_t p;
+		int fd;
+
+		base = s->segs[i];
+		store_segment_path(s, base, path, sizeof(path));
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &stb)) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		off = base + (uint64_t)stb.st_size;
+		if (off <= s->committed || stb.st_size == 0) {
+			close(fd);
+			continue;
+		}
+		buf = malloc((size_t)stb.st_size);
+		if (!buf || pread(fd, buf, (size_t)stb.st_size, 0) != stb.st_size) {
+			free(buf);
+			close(fd);
+			continue;
+		}
+		close(fd);
+		p = s->committed > base ? s->committed - base : 0;
+		while (p + 5 <= (uint64_t)stb.st_size) {
+			uint32_t len;
+			size_t q = 5;
+			struct store_op *op;
+			int k, bad = 0;
+
+			memcpy(&len, buf + p, 4);
+			if (len < 5 || p + len > (uint64_t)stb.st_size)
+				break; /* a record cut short by the crash */
+			op = store_new_op((enum store_kind)buf[p + 4]);
+			if (!op)
+				break;
+			for (k = 0; k < STORE_MAX_PARAMS && !bad; k++) {
+				int32_t pl;
+
+				if (q + 4 > len) {
+					bad = 1;
+					break;
+				}
+				memcpy(&pl, buf + p + q, 4);
+				q += 4;
+				if (pl < 0)
+					continue;
+				if (q + (size_t)pl > len) {
+					bad = 1;
+					break;
+				}
+				op->params[k] = strndup(buf + p + q, (size_t)pl);
+				q += (size_t)pl;
+			}
+			if (bad || op->kind >= OP_MAX) {
+				store_free_op(op);
+				break;
+			}
+			store_upgrade_op(op);
+			p += len;
+			op->jend = base + p;
+			*s->tail = op;
+			s->tail = &op->next;
+			s->nqueued++;
+			n++;
+		}
 		free(buf);
-		return;
-	}
-	if (s->committed > (uint64_t)stb.st_size)
-		s->committed = 0;
-	off = s->committed;
-	while (off + 5 <= (uint64_t)stb.st_size) {
-		uint32_t len;
-		size_t p = 5;
-		struct store_op *op;
-		int i, bad = 0;
-
-		memcpy(&len, buf + off, 4);
-		if (len < 5 || off + len > (uint64_t)stb.st_size)
-			break; /* a record cut short by the crash */
-		op = store_new_op((enum store_kind)buf[off + 4]);
-		if (!op)
-			break;
-		for (i = 0; i < STORE_MAX_PARAMS && !bad; i++) {
-			int32_t pl;
-
-			if (p + 4 > len) {
-				bad = 1;
-				break;
+		if (p < (uint64_t)stb.st_size) {
+			off = base + p;
+			if (i + 1 == s->nsegs) {
+				/* The end of the last segment is torn by a crash
+				 * mid-append: cut it off. */
+				if (truncate(path, (off_t)p) == 0)
+					log_warn("store: dropped a partial record at the end of %s",
+						 path);
+			} else {
+				/* Damage inside the journal: what follows cannot be
+				 * read in order. Keep the files for inspection. */
+				torn = 1;
 			}
-			memcpy(&pl, buf + off + p, 4);
-			p += 4;
-			if (pl < 0)
-				continue;
-			if (p + (size_t)pl > len) {
-				bad = 1;
-				break;
-			}
-			op->params[i] = strndup(buf + off + p, (size_t)pl);
-			p += (size_t)pl;
 		}
-		if (bad || op->kind >= OP_MAX) {
-			store_free_op(op);
-			break;
-		}
-		store_upgrade_op(op);
-		off += len;
-		op->jend = off;
-		*s->tail = op;
-		s->tail = &op->next;
-		s->nqueued++;
-		n++;
 	}
-	free(buf);
+	while (torn && s->nsegs > i - 1) {
+		char path[sizeof(s->jpath)], aside[sizeof(s->jpath) + 16];
+
+		store_segment_path(s, s->segs[--s->nsegs], path, sizeof(path));
+		snprintf(aside, sizeof(aside), "%s.damaged", path);
+		log_err("store: %s is damaged or follows damage; moved to %s, not replayed", path,
+			aside);
+		rename(path, aside);
+	}
+	if (off < s->committed)
+		off = s->committed;
 	s->jsize = off;
 	s->synced = off;
-	if (off < (uint64_t)stb.st_size && ftruncate(s->jfd, (off_t)off) == 0)
-		log_warn("store: dropped a partial record at the end of the journal");
 	if (n)
 		log_info("store: %" PRIu64 " records from the journal are queued again", n);
 }
@@ -1366,29 +1521,36 @@ struct store *create_store(const struct sexec_conf *conf)
 		return NULL;
 	s->jfd = s->ofd = -1;
 	s->tail = &s->head;
+	s->seg_bytes = (uint64_t)conf->journal_compact_kb * 1024;
 	if (conf->spool_dir[0]) {
+		int err;
+
 		mkdir(conf->spool_dir, 0700);
-		snprintf(s->jpath, sizeof(s->jpath), "%s/journal", conf->spool_dir);
+		snprintf(s->jdir, sizeof(s->jdir), "%s", conf->spool_dir);
 		snprintf(opath, sizeof(opath), "%s/journal.committed", conf->spool_dir);
-		s->jfd = open(s->jpath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		s->ofd = open(opath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (s->jfd < 0 || s->ofd < 0) {
+		err = s->ofd < 0 ? -errno : store_segments_find(s);
+		if (!err) {
+			store_replay(s);
+			/* Append to the last segment when it ends exactly where
+			 * the journal does, else start one there (after a power
+			 * loss the database may hold records the disk lost). */
+			err = store_segment_open(s, store_segment_end(s) == s->jsize
+							    ? s->segs[s->nsegs - 1]
+							    : s->jsize);
+		}
+		if (err) {
 			log_err("store: cannot open the journal in %s: %s; records are kept in "
-				"memory only", conf->spool_dir, strerror(errno));
-			if (s->jfd >= 0)
-				close(s->jfd);
+				"memory only", conf->spool_dir, strerror(-err));
 			if (s->ofd >= 0)
 				close(s->ofd);
 			s->jfd = s->ofd = -1;
-		} else {
-			store_replay(s);
 		}
 	}
 	snprintf(s->conninfo, sizeof(s->conninfo), "%s", conf->db);
 	s->flush_ms = conf->flush_ms;
 	s->batch_rows = conf->batch_rows;
 	s->queue_max = conf->queue_max;
-	s->compact_bytes = (uint64_t)conf->journal_compact_kb * 1024;
 	s->spool_max_bytes = (uint64_t)conf->spool_max_kb * 1024;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
@@ -1423,8 +1585,13 @@ void destroy_store(struct store *s)
 		fdatasync(s->jfd);
 		close(s->jfd);
 	}
+	while (s->nold) {
+		fdatasync(s->oldfds[--s->nold]);
+		close(s->oldfds[s->nold]);
+	}
 	if (s->ofd >= 0)
 		close(s->ofd);
+	free(s->segs);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);

@@ -46,7 +46,8 @@ static const struct conf_key conf_keys[] = {
 	U32_KEY("queue_max", queue_max, 1000, 100000000),
 	U32_KEY("spool_max_kb", spool_max_kb, 64, 1024 * 1024 * 1024),
 	U32_KEY("max_process_rows", max_process_rows, 1, 1000000000),
-	U32_KEY("journal_compact_kb", journal_compact_kb, 64, 16 * 1024 * 1024),
+	U32_KEY("journal_segment_kb", journal_compact_kb, 64, 16 * 1024 * 1024),
+	U32_KEY("journal_compact_kb", journal_compact_kb, 64, 16 * 1024 * 1024), /* old name */
 	U32_KEY("sample_interval_s", sample_s, 0, 86400),
 };
 

@@ -78,7 +78,7 @@ flush_interval_ms = 200
 tools_rules = /etc/sexec/tools.rules
 # Small batches and an early journal compaction, so the tests exercise both.
 batch_rows = 1000
-journal_compact_kb = 256
+journal_segment_kb = 256
 CONF
 	chmod 644 "$CONF.tmp"
 	mv "$CONF.tmp" "$CONF"

@@ -72,12 +72,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } cgwatch SEC(".maps");
 
-/* Per-thread state accounting. Task storage costs an untracked thread one
- * pointer test, where a hash keyed by tid would cost a lookup per switch. */
+/* Per-thread accounting, keyed by tid, for the threads that need one (see
+ * event.h). Preallocated: entries are made inside sched_switch, under the
+ * run-queue lock, where nothing may allocate memory. */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized by the loader */
+	__type(key, __u32);
 	__type(value, struct sexec_tstate);
 	__uint(pinning, LIBBPF_PIN_BY_NAME); /* live threads keep their account across a restart */
 } tstate SEC(".maps");
@@ -164,45 +165,47 @@ static __always_inline void cagg_add(__u64 cookie, __u32 state, __u64 d)
 static __always_inline struct sexec_tstate *st_create(struct task_struct *task, __u64 cookie,
 						      int from_birth)
 {
-	struct sexec_tstate *ts;
+	__u32 tid = BPF_CORE_READ(task, pid);
+	struct sexec_tstate *ts = bpf_map_lookup_elem(&tstate, &tid), nt = {};
 
-	ts = bpf_task_storage_get(&tstate, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!ts) {
+	if (ts && ts->cookie == cookie)
+		return ts; /* already accounted */
+	nt.cookie = cookie;
+	if (from_birth) {
+		nt.ts0 = task_start_ns(task);
+	} else {
+		nt.rt0 = BPF_CORE_READ(task, se.sum_exec_runtime);
+		if (bpf_core_field_exists(task->sched_info.run_delay))
+			nt.rd0 = BPF_CORE_READ(task, sched_info.run_delay);
+		nt.ts0 = bpf_ktime_get_boot_ns();
+	}
+	if (bpf_map_update_elem(&tstate, &tid, &nt, BPF_ANY)) {
 		stat_inc(SEXEC_STAT_STATE_MISS);
 		return NULL;
 	}
-	if (ts->cookie == cookie && ts->ts0)
-		return ts; /* already accounted */
-	__builtin_memset(ts, 0, sizeof(*ts));
-	ts->cookie = cookie;
-	if (from_birth) {
-		ts->ts0 = task_start_ns(task);
-		return ts;
-	}
-	ts->rt0 = BPF_CORE_READ(task, se.sum_exec_runtime);
-	if (bpf_core_field_exists(task->sched_info.run_delay))
-		ts->rd0 = BPF_CORE_READ(task, sched_info.run_delay);
-	ts->ts0 = bpf_ktime_get_boot_ns();
-	return ts;
+	return bpf_map_lookup_elem(&tstate, &tid);
 }
 
 /* The state of a thread that is about to need one: its own, else, when its
  * process is tracked, a new one from its birth. Only threads that block on
- * I/O or memory, or reclaim, get here: an untracked one pays a lookup. */
+ * I/O or memory, or reclaim, get here: an untracked one pays one lookup. */
 static __always_inline struct sexec_tstate *st_need(struct task_struct *task)
 {
-	struct sexec_tstate *ts = NULL;
+	struct sexec_tstate *ts;
 	struct sexec_track *t;
-	__u32 tgid;
+	__u32 tgid, tid;
 
-	if (task->bpf_storage)
-		ts = bpf_task_storage_get(&tstate, task, 0, 0);
-	if (ts)
-		return ts;
+	/* io_uring and other kernel-made workers never get a final account. */
+	if (task->flags & (PF_IO_WORKER | PF_USER_WORKER))
+		return NULL;
 	tgid = task->tgid;
 	t = bpf_map_lookup_elem(&tracked, &tgid);
 	if (!t || t->fresh)
 		return NULL;
+	tid = task->pid;
+	ts = bpf_map_lookup_elem(&tstate, &tid);
+	if (ts && ts->cookie == t->cookie)
+		return ts;
 	return st_create(task, t->cookie, 1);
 }
 
@@ -218,13 +221,6 @@ static __always_inline int task_memstall(struct task_struct *t)
 static __always_inline int task_iowait(struct task_struct *t)
 {
 	return BPF_CORE_READ_BITFIELD(t, in_iowait);
-}
-
-/* Has the task storage of any BPF program: a plain load tells almost every
- * thread apart (untracked ones have none) without the helper's locking. */
-static __always_inline int task_has_storage(struct task_struct *t)
-{
-	return !bpf_core_field_exists(t->bpf_storage) || t->bpf_storage;
 }
 
 /* Close a blocked interval at now. */
@@ -474,7 +470,7 @@ static __always_inline unsigned int task_state_btf(struct task_struct *t)
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next, int with_state)
 {
-	struct sexec_tstate *ps = NULL, *ns;
+	struct sexec_tstate *ps = NULL;
 	__u64 st[SEXEC_ST_MAX] = {};
 	struct sexec_track *t;
 	struct sexec_ev_exit *e;
@@ -486,22 +482,19 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 
 	if (with_state) {
 		/* Only a thread that blocks on I/O or memory opens an interval
-		 * (if tracked); every other switch costs a few plain loads. */
+		 * (if tracked); every other switch costs a few plain loads. The
+		 * wake-up closes it. One still open was not closed (a missed
+		 * wake-up): it is dropped, not stretched over the time since. */
 		if (!preempt && state && !(state & TASK_DEAD)) {
 			int mem = task_memstall(prev), io = !mem && task_iowait(prev);
 
 			ps = (mem || io) ? st_need(prev) : NULL;
-			if (ps && !ps->blk && gen_active()) {
+			if (ps && gen_active()) {
+				if (ps->blk)
+					stat_inc(SEXEC_STAT_STATE_MISS);
 				ps->blk = mem ? SEXEC_ST_MEM : SEXEC_ST_IO;
 				ps->blk_ts = bpf_ktime_get_boot_ns();
 			}
-		}
-		/* Its wake-up closes the interval; if that was missed, the
-		 * thread running again does. */
-		if (task_has_storage(next) && (task_iowait(next) || task_memstall(next))) {
-			ns = bpf_task_storage_get(&tstate, next, 0, 0);
-			if (ns && ns->blk && gen_active())
-				st_unblock(ns, bpf_ktime_get_boot_ns());
 		}
 		ps = NULL;
 	}
@@ -537,8 +530,11 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	__sync_fetch_and_add(&t->cancelled_write_bytes,
 			     BPF_CORE_READ(prev, ioac.cancelled_write_bytes));
 	if (with_state) {
-		if (task_has_storage(prev))
-			ps = bpf_task_storage_get(&tstate, prev, 0, 0);
+		__u32 tid = prev->pid;
+
+		ps = bpf_map_lookup_elem(&tstate, &tid);
+		if (ps && ps->cookie != t->cookie)
+			ps = NULL; /* left by an earlier thread of that tid */
 		/* A thread of a process still waiting for its exec is not
 		 * accounted (that time is the registered task's set-up). */
 		if (ps || !t->fresh) {
@@ -546,8 +542,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			for (i = 0; i < SEXEC_ST_MAX; i++)
 				__sync_fetch_and_add(&t->state_ns[i], st[i]);
 		}
-		if (ps)
-			bpf_task_storage_delete(&tstate, prev);
+		bpf_map_delete_elem(&tstate, &tid);
 	}
 	/* Threads that exit together die on several CPUs: whoever is last
 	 * (alive drops to zero) sends the record, with everyone's totals in. */
@@ -704,7 +699,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return handle_switch(preempt, prev, next, 1);
 }
 
-/* Without task storage (before 5.11): lifecycle only, no time breakdown. */
+/* Where the state programs do not load: lifecycle only, no time breakdown. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork_nostate, struct task_struct *parent, struct task_struct *child)
 {
@@ -744,15 +739,18 @@ int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 /* A tracked thread blocked on I/O or memory is woken: the interval ends
  * (the wait for a CPU that follows is the kernel's run delay). The flags are
  * still set at wake-up: io_schedule() and psi_memstall_leave() clear them
- * after it runs again. Any other wake-up costs a few plain loads. */
+ * after it runs again. Any other wake-up costs a few plain loads, one from
+ * an I/O or memory wait a lookup. */
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
 	struct sexec_tstate *ts;
+	__u32 tid;
 
-	if (!task_has_storage(p) || !(task_iowait(p) || task_memstall(p)))
+	if (!(task_iowait(p) || task_memstall(p)))
 		return 0;
-	ts = bpf_task_storage_get(&tstate, p, 0, 0);
+	tid = p->pid;
+	ts = bpf_map_lookup_elem(&tstate, &tid);
 	if (ts && ts->blk && gen_active())
 		st_unblock(ts, bpf_ktime_get_boot_ns());
 	return 0;
@@ -764,19 +762,23 @@ static __always_inline int handle_reclaim(int begin)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
 	struct sexec_tstate *ts;
-	__u64 now, d;
+	__u64 now, d, w, rd;
 
 	ts = st_need(cur);
 	if (!ts || begin == !!ts->reclaim || !gen_active())
 		return 0; /* nested (memcg inside direct), or began before tracking */
 	now = bpf_ktime_get_boot_ns();
+	rd = bpf_core_field_exists(cur->sched_info.run_delay) ? cur->sched_info.run_delay : 0;
 	if (begin) {
 		ts->rc_ts = now;
 		ts->rc_mem = ts->mem_ns;
+		ts->rc_rd = rd;
 	} else {
 		d = now > ts->rc_ts ? now - ts->rc_ts : 0;
-		/* less what it spent blocked (already counted) */
-		d = d > ts->mem_ns - ts->rc_mem ? d - (ts->mem_ns - ts->rc_mem) : 0;
+		/* less what it spent blocked (already counted as memory) and
+		 * waiting for a CPU (the kernel's run delay) */
+		w = ts->mem_ns - ts->rc_mem + (rd > ts->rc_rd ? rd - ts->rc_rd : 0);
+		d = d > w ? d - w : 0;
 		ts->reclaim_cpu_ns += d;
 		ts->mem_ns += d;
 		cagg_add(ts->cookie, SEXEC_ST_MEM, d);

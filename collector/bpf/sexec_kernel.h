@@ -34,15 +34,6 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_RINGBUF = 27,
-	BPF_MAP_TYPE_TASK_STORAGE = 29,
-};
-
-enum {
-	BPF_LOCAL_STORAGE_GET_F_CREATE = 1,
-};
-
-enum {
-	BPF_F_NO_PREALLOC = 1,
 };
 
 enum {
@@ -168,7 +159,6 @@ struct task_struct {
 	struct task_io_accounting ioac;
 	struct fs_struct *fs;
 	const struct cred *cred;
-	void *bpf_storage; /* struct bpf_local_storage __rcu * */
 };
 
 /* Kernels before 5.5 called start_boottime real_start_time; before 5.14

@@ -24,7 +24,8 @@ struct sexec_conf {
 	uint32_t flush_ms;     /* flush_interval_ms = (default 1000) */
 	uint32_t batch_rows;   /* batch_rows = rows per COPY batch (default 5000) */
 	uint32_t queue_max;    /* queue_max = rows held in memory while the DB is away (default 1000000) */
-	uint32_t journal_compact_kb; /* journal_compact_kb = compact once this much is committed (65536) */
+	uint32_t journal_compact_kb; /* journal_segment_kb = journal segment size; a segment is
+				      * deleted once committed (65536; old name journal_compact_kb) */
 	char state_dir[108];   /* state_dir = registrations survive a restart here (default /run/sexec) */
 	char bpf_dir[108];     /* bpf_dir = pinned maps and links (default /sys/fs/bpf/sexec) */
 	char bpf_attach[16];   /* bpf_attach = auto|tp_btf|raw_tp (default auto: tp_btf, else raw_tp) */

@@ -36,10 +36,10 @@ enum sexec_tstate_kind {
  * BPF times only what the kernel does not split: blocked intervals on I/O or
  * memory, and reclaim. Sleep is the rest of the thread's lifetime. So an
  * ordinary context switch costs a tracked thread no more than an untracked
- * one. A thread gets this task storage only when it first needs it (its
- * first I/O or memory stall, or reclaim), or when accounting starts later
- * than its birth (a registered task's exec, an adopted process); a thread
- * without one is accounted from its birth. */
+ * one. A thread gets an entry (the "tstate" hash, keyed by tid) only when it
+ * first needs one (its first I/O or memory stall, or reclaim), or when
+ * accounting starts later than its birth (a registered task's exec, an
+ * adopted process); a thread without one is accounted from its birth. */
 struct sexec_tstate {
 	__u64 cookie;  /* registration of the thread's process */
 	__u64 ts0;     /* boot-time ns accounting began */
@@ -50,6 +50,7 @@ struct sexec_tstate {
 	__u64 blk_ts;  /* when the blocked interval began */
 	__u64 rc_ts;   /* when reclaim began */
 	__u64 rc_mem;  /* mem_ns then (blocked in it since) */
+	__u64 rc_rd;   /* run_delay then (waited for a CPU in it since) */
 	__u64 io_ns, mem_ns;    /* closed intervals (mem_ns includes reclaim on the CPU) */
 	__u64 reclaim_cpu_ns;   /* reclaiming on the CPU: run time to the kernel */
 };
@@ -160,7 +161,8 @@ enum sexec_stat {
 	SEXEC_STAT_RB_FULL = 1,    /* ring buffer reservations that failed */
 	SEXEC_STAT_MAP_FULL = 2,   /* tracked-map inserts that failed */
 	SEXEC_STAT_LOST_UNATTRIBUTED = 3, /* losses whose cookie could not be counted */
-	SEXEC_STAT_STATE_MISS = 4, /* tracked threads without state storage (not created) */
+	SEXEC_STAT_STATE_MISS = 4, /* thread states not kept: the tstate map was full, or a
+				    * blocked interval was never closed (its wake-up missed) */
 	SEXEC_STAT_MAX = 8,
 };
 

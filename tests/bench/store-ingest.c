@@ -134,7 +134,7 @@ static void ingest_make(struct proc_rec *p, uint64_t i, uint64_t t0_us, char *ar
 			char *cwd, size_t cwdlen)
 {
 	unsigned k = (unsigned)(rnd() % INGEST_NKINDS), a, n = 0, num = (unsigned)rnd_in(1, 9999);
-	uint64_t dur = rnd_in(200, 20000000), r = rnd() % 1000;
+	uint64_t dur = rnd_in(200, 20000000), r = rnd() % 1000, rest;
 
 	for (a = 0; a < 6 && ingest_kinds[k].argv[a]; a++) {
 		int w = snprintf(argv + n, len - n, ingest_kinds[k].argv[a],
@@ -172,6 +172,18 @@ static void ingest_make(struct proc_rec *p, uint64_t i, uint64_t t0_us, char *ar
 	p->invol_ctxsw = rnd_in(0, 10000);
 	p->minflt = rnd_in(100, 1000000);
 	p->majflt = rnd_in(0, 50);
+	/* Time per state: on CPU, a little run queue, some I/O, the rest asleep. */
+	p->has_time = 1;
+	p->time_us[0] = p->user_us + p->sys_us;
+	p->time_us[1] = dur / 100;
+	p->time_us[3] = 0;
+	rest = dur > p->time_us[0] + p->time_us[1] ? dur - p->time_us[0] - p->time_us[1] : 0;
+	p->time_us[2] = rest / 2;
+	p->time_us[4] = rest - rest / 2;
+	p->has_net = 1;
+	p->net_tx = rnd_in(0, 1) ? rnd_in(0, 1 << 20) : 0;
+	p->net_rx = p->net_tx ? rnd_in(0, 1 << 24) : 0;
+	p->oom_killed = 0;
 }
 
 /* The store's backend, seen from a second connection: its pid, for its CPU time. */
@@ -221,7 +233,7 @@ static int ingest_main(uint32_t job, uint64_t n, double rate, const char *cluste
 	static struct sexec_step_info si;
 	struct sexec_task_info ti = { 0, 0, 0 };
 	struct store_stats st;
-	struct proc_rec p;
+	struct proc_rec p = { 0 };
 	struct store *s;
 	char argv[512], cwd[256], step[SEXEC_STEP_NAME_MAX];
 	uint64_t i, t0_us, folded = 0, ops, queued, failures0, rows_failures;

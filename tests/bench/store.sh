@@ -117,7 +117,7 @@ INGEST=$TMP/store-ingest
 SEXEC=$TMP/sexec
 (cd "$TOP" && $CC -O2 -Wall -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -Iinclude \
 	-I"$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)" \
-	sexec/*.c lib/conf.c lib/log.c lib/record.c lib/slurmfmt.c lib/tool.c lib/workflow.c \
+	sexec/*.c lib/conf.c lib/log.c lib/record.c lib/slurmfmt.c lib/tool.c lib/workflow.c lib/timeclass.c \
 	-lpq -lm -o "$SEXEC") || die "cannot build sexec"
 chmod 755 "$INGEST" "$SEXEC"
 
@@ -187,12 +187,12 @@ if [ "$DRAIN_ROWS" != 0 ]; then
 	log "backlog: $DRAIN_ROWS rows at once, batch_rows 5000, flush_interval_ms 1000, $RUNS runs"
 	for r in $(seq "$RUNS"); do ingest_run "$TMP/ing.drain" "$DRAIN_ROWS"; done
 fi
-log "journal off, and never compacted: $ROWS rows at once, batch_rows 5000, flush_interval_ms $FLUSH_MS, $RUNS runs"
+log "journal off, and one journal segment: $ROWS rows at once, batch_rows 5000, flush_interval_ms $FLUSH_MS, $RUNS runs"
 for r in $(seq "$RUNS"); do
 	ingest_run "$TMP/ing.nojournal" "$ROWS" -o batch_rows=5000 -o flush_interval_ms="$FLUSH_MS" \
 		-o spool_dir=
 	ingest_run "$TMP/ing.nocompact" "$ROWS" -o batch_rows=5000 -o flush_interval_ms="$FLUSH_MS" \
-		-o journal_compact_kb=$((16 * 1024 * 1024))
+		-o journal_segment_kb=$((16 * 1024 * 1024))
 done
 log "ingest: $ROWS rows at once, batch_rows $BATCHES, flush_interval_ms $FLUSH_MS, $RUNS runs each"
 for r in $(seq "$RUNS"); do
@@ -394,7 +394,7 @@ summary() {
 	printf "%-28s %7s %15s %6s %8s %6s %6s %7s %7s %6s\n" "" "(med)" "min..max" "s" "put ms" \
 		"us/row" "us/row" "us/row" "B/row" "s"
 	for b in $BATCHES; do irow "batch $b, flush ${FLUSH_MS} ms" "$TMP/ing.$b"; done
-	irow "batch 5000, never compacted" "$TMP/ing.nocompact"
+	irow "batch 5000, one segment" "$TMP/ing.nocompact"
 	irow "batch 5000, no journal" "$TMP/ing.nojournal"
 	irow "paced $RATE/s, defaults" "$TMP/ing.paced"
 	irow "backlog of $DRAIN_ROWS, defaults" "$TMP/ing.drain"
@@ -403,7 +403,7 @@ summary() {
 			"the rows took $(fields "$TMP/ing.paced" put_s | median) s to put"
 	fi
 	echo "   ($ROWS rows per run, backlog runs $DRAIN_ROWS; defaults: batch_rows 5000, flush_interval_ms 1000;"
-	echo "   never compacted: journal_compact_kb at its maximum; longest put: the longest single"
+	echo "   one segment: journal_segment_kb at its maximum (no segment rotation); longest put: the longest single"
 	echo "   store_put_process() call, which the collector's event loop would wait for; CPU per row of"
 	echo "   put = the caller's thread (rendering, journal append), writer = the store's thread, backend ="
 	echo "   its PostgreSQL process; WAL = cluster-wide WAL over the run / rows; end = task end, step end and"

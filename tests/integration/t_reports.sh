@@ -46,7 +46,9 @@ psql_as() {
 
 echo "t_reports: cost records, reports and retention on seeded data"
 out=$(dbadmin migrate 2>&1)
-check_eq "migrate is idempotent" "schema version 5" "$(tail -n 1 <<<"$out")"
+# The newest migration shipped is the version a migrated database reports.
+newest=$(ls "$(dirname "$0")"/../../sql/migrations/[0-9][0-9][0-9]_*.sql | sed 's|.*/0*\([0-9]*\)_.*|\1|' | sort -n | tail -n 1)
+check_eq "migrate is idempotent" "schema version $newest" "$(tail -n 1 <<<"$out")"
 cleanup
 
 # ---------------------------------------------------------------- rates
