@@ -6,8 +6,8 @@
 --   from, to   job runs whose first step started in [from, to) (default: from
 --              the start of the previous month to now)
 --   cluster    one cluster (default: all)
--- oom_kills is empty where it was not measured (it is filled by the cgroup
--- collector); incomplete_steps counts ended steps not recorded completely;
+-- oom_kills is empty where it was not measured (collectors before schema 6);
+-- incomplete_steps counts ended steps not recorded completely;
 -- steps still running are not counted as incomplete.
 --
 -- Sample: the seeded data of tests/integration/t_reports.sh, as an admin, with

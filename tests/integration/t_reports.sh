@@ -308,13 +308,22 @@ check_eq "allocation report of October only: 1004, 1005, 1008" \
 	"$(report root allocation.sql from=2026-10-01 to=$TO cluster=reports | tail -n 1)"
 
 # ---------------------------------------------------------------- pipeline report
+# I/O wait: rnaseq r1 STAR 3 h on CPU and 1 h blocked on I/O of 4 h demand
+# (25.0 %); r2 STAR 6 h and 6 h (50.0 %, sleep is not demand); the rest were
+# not measured (empty).
+db "UPDATE sexec.step_tool SET on_cpu_us = 3 * 3600000000::bigint, runq_us = 0,
+	io_us = 3600000000, mem_us = 0, sleep_us = 0
+    WHERE cluster = 'reports' AND job_id = 1001 AND tool = 'STAR';
+    UPDATE sexec.step_tool SET on_cpu_us = 6 * 3600000000::bigint, runq_us = 0,
+	io_us = 6 * 3600000000::bigint, mem_us = 0, sleep_us = 7200000000
+    WHERE cluster = 'reports' AND job_id = 1004 AND tool = 'STAR'" >/dev/null
 # rnaseq r1 (1001, core 0.10): STAR 3 core-h + 2 GB-h = 0.32, python 1 + 1 =
 # 0.11, bash 0.5 + 1 = 0.06; of 0.49: 65.3, 22.4, 12.2 %. r2 (1004, core
 # 0.20): STAR 6 + 10 = 1.30, samtools 1 + 2 = 0.22; of 1.52: 85.5, 14.5 %.
-check_eq "pipeline report for rnaseq" "rnaseq|r1|STAR|1|4|3.00|2.00||EUR|0.32|65.3
+check_eq "pipeline report for rnaseq" "rnaseq|r1|STAR|1|4|3.00|2.00|25.0|EUR|0.32|65.3
 rnaseq|r1|python|1|1|1.00|1.00||EUR|0.11|22.4
 rnaseq|r1|bash|1|2|0.50|1.00||EUR|0.06|12.2
-rnaseq|r2|STAR|1|3|6.00|10.00||EUR|1.30|85.5
+rnaseq|r2|STAR|1|3|6.00|10.00|50.0|EUR|1.30|85.5
 rnaseq|r2|samtools|1|2|1.00|2.00||EUR|0.22|14.5" \
 	"$(report root pipeline.sql from=$FROM to=$TO cluster=reports pipeline=rnaseq)"
 # Every job: CPU-hours add up to the allocation report's 32.25, costs to 9.9475.
