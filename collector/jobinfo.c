@@ -37,6 +37,7 @@ struct jobreq {
 	char pipeline[SEXEC_NAME_MAX];
 	char run[SEXEC_NAME_MAX];
 	char labels[SEXEC_LABELS_STR_MAX];
+	int primary; /* the job's first node: asks for its TRES */
 	uint64_t not_before_ms;
 };
 
@@ -59,12 +60,13 @@ static uint64_t jobinfo_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Ask squeue for the job's comment. Returns 0 with the comment (maybe empty),
- * or -errno when squeue could not answer in time. */
-static int jobinfo_comment(const char *squeue, uint32_t job_id, char *out, size_t len)
+/* Ask squeue for the job's allocated TRES ("cpu=2,mem=4G,node=1,billing=2,
+ * gres/gpu=1") and comment, as "TRES|comment". Returns 0 with them (maybe
+ * empty), or -errno when squeue could not answer in time. */
+static int jobinfo_squeue(const char *squeue, uint32_t job_id, char *out, size_t len)
 {
 	char jobs[32], *argv[] = { (char *)squeue, "--noheader", "--states=all", jobs,
-				   "--format=%k", NULL };
+				   "--Format=tres-alloc:0|,comment:0", NULL };
 	posix_spawn_file_actions_t fa;
 	uint64_t deadline = jobinfo_ms() + JOBINFO_TIMEOUT_MS;
 	size_t got = 0;
@@ -122,12 +124,11 @@ static int jobinfo_comment(const char *squeue, uint32_t job_id, char *out, size_
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		return -EIO;
 	out[strcspn(out, "\n")] = '\0'; /* one line per job: the first is ours */
-	if (strcmp(out, "(null)") == 0)
-		out[0] = '\0';
 	return 0;
 }
 
-static void jobinfo_describe_now(struct jobinfo *ji, const struct jobreq *r, const char *comment)
+static void jobinfo_describe_now(struct jobinfo *ji, const struct jobreq *r, const char *comment,
+				 const char *tres)
 {
 	struct sexec_wf_in in = { r->job_name, comment, r->work_dir, r->pipeline, r->run,
 				  r->labels };
@@ -144,7 +145,7 @@ static void jobinfo_describe_now(struct jobinfo *ji, const struct jobreq *r, con
 		labels[0] = '\0';
 	}
 	m = (struct job_meta){ r->cluster, r->job_id, wf->pipeline, wf->run, wf->engine, wf->task,
-			       labels, r->work_dir, comment };
+			       labels, r->work_dir, comment, tres };
 	store_put_job_meta(ji->store, &m);
 	log_debug("job %u: workflow '%s' pipeline '%s' run '%s' task '%s' labels '%s'", r->job_id,
 		  wf->engine, wf->pipeline, wf->run, wf->task, labels);
@@ -154,7 +155,8 @@ static void jobinfo_describe_now(struct jobinfo *ji, const struct jobreq *r, con
 static void *jobinfo_main(void *arg)
 {
 	struct jobinfo *ji = arg;
-	char comment[SEXEC_NAME_MAX * 4];
+	char line[SEXEC_NAME_MAX * 6], *bar;
+	const char *comment;
 
 	pthread_mutex_lock(&ji->lock);
 	for (;;) {
@@ -187,20 +189,27 @@ static void *jobinfo_main(void *arg)
 		ji->queued--;
 		pthread_mutex_unlock(&ji->lock);
 
-		comment[0] = '\0';
+		line[0] = '\0';
 		if (ji->squeue[0] && !ji->stopping) {
-			err = jobinfo_comment(ji->squeue, r->job_id, comment, sizeof(comment));
+			err = jobinfo_squeue(ji->squeue, r->job_id, line, sizeof(line));
 			if (err == -EIO) {
 				/* squeue ran but does not know the job (not Slurm's). */
-				log_debug("job %u: %s has no comment for it", r->job_id, ji->squeue);
-				comment[0] = '\0';
+				log_debug("job %u: %s does not know it", r->job_id, ji->squeue);
+				line[0] = '\0';
 			} else if (err) {
-				log_warn("job %u: no job comment from %s: %s", r->job_id, ji->squeue,
-					 strerror(-err));
-				comment[0] = '\0';
+				log_warn("job %u: no TRES or comment from %s: %s", r->job_id,
+					 ji->squeue, strerror(-err));
+				line[0] = '\0';
 			}
 		}
-		jobinfo_describe_now(ji, r, comment);
+		/* TRES hold no '|': the comment is all after the first one. */
+		bar = strchr(line, '|');
+		comment = bar ? bar + 1 : "";
+		if (bar)
+			*bar = '\0';
+		if (strcmp(comment, "(null)") == 0)
+			comment = "";
+		jobinfo_describe_now(ji, r, comment, r->primary && bar ? line : "");
 		free(r);
 		pthread_mutex_lock(&ji->lock);
 	}
@@ -244,7 +253,7 @@ void destroy_jobinfo(struct jobinfo *ji)
 	free(ji);
 }
 
-void jobinfo_request(struct jobinfo *ji, const struct sexec_step_info *st)
+void jobinfo_request(struct jobinfo *ji, const struct sexec_step_info *st, int primary)
 {
 	struct jobreq *r = calloc(1, sizeof(*r));
 
@@ -257,13 +266,14 @@ void jobinfo_request(struct jobinfo *ji, const struct sexec_step_info *st)
 	snprintf(r->pipeline, sizeof(r->pipeline), "%s", st->pipeline);
 	snprintf(r->run, sizeof(r->run), "%s", st->run);
 	snprintf(r->labels, sizeof(r->labels), "%s", st->labels);
+	r->primary = primary;
 	r->not_before_ms = jobinfo_ms() + JOBINFO_DELAY_MS;
 	pthread_mutex_lock(&ji->lock);
 	if (!ji->started || !ji->squeue[0] || ji->queued >= JOBINFO_QUEUE_MAX ||
-	    !workflow_wants_comment(r->job_name)) {
-		/* No comment needed (or none to be had): describe it now. */
+	    (!primary && !workflow_wants_comment(r->job_name))) {
+		/* Neither TRES nor a comment wanted (or to be had): now. */
 		pthread_mutex_unlock(&ji->lock);
-		jobinfo_describe_now(ji, r, "");
+		jobinfo_describe_now(ji, r, "", "");
 		free(r);
 		return;
 	}

@@ -4,6 +4,7 @@
  * statistics (v1 or v2) and pressure, and timeline samples of both. On a
  * hybrid host each step is also placed in a cgroup of its own in the
  * controller-less v2 hierarchy: that changes no limit and gives per-step PSI. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -173,6 +174,31 @@ struct stepstat *stepstat_task(struct stepstat *ss, const struct sexec_conf *con
 		ss->pid = pid;
 	stepstat_resolve(ss);
 	return ss;
+}
+
+void stepstat_sweep(void)
+{
+	char path[SEXEC_CG_PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	stepstat_host_init();
+	if (host.v2_controllers != 0)
+		return;
+	d = opendir(host.v2_mount);
+	if (!d)
+		return;
+	/* rmdir removes only cgroups without processes: a step still running
+	 * keeps its own. */
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "sexec_job_", 10) == 0) {
+			snprintf(path, sizeof(path), "%s/%s", host.v2_mount, de->d_name);
+			n += rmdir(path) == 0;
+		}
+	closedir(d);
+	if (n)
+		log_info("stepstat: removed %d empty step cgroups left by an earlier collector", n);
 }
 
 void stepstat_free(struct stepstat *ss)

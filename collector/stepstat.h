@@ -32,6 +32,9 @@ void stepstat_finish(struct stepstat *ss, const struct sexec_conf *conf, struct 
 		     const struct sexec_step_info *info, const char *step, uint64_t end_us);
 /* Read the step's cgroups now (they may be gone by the step's end). */
 void stepstat_refresh(struct stepstat *ss);
+/* At start-up: remove the empty per-step v2 cgroups an earlier collector
+ * left (it was killed, or processes outlived their step). */
+void stepstat_sweep(void);
 /* Remove the step's own v2 cgroup (when empty) and free. NULL is a no-op. */
 void stepstat_free(struct stepstat *ss);
 

@@ -108,8 +108,13 @@ static const struct {
 			  " substr(kv, strpos(kv, '=') + 1)), '{}')"
 			  " FROM unnest(string_to_array(NULLIF($7, ''), ',')) AS kv),"
 			  " work_dir = COALESCE(NULLIF($8, ''), work_dir),"
-			  " comment = COALESCE(NULLIF($9, ''), comment)"
-			  " WHERE cluster = $1 AND job_id = $2", 9 },
+			  " comment = COALESCE(NULLIF($9, ''), comment),"
+			  " tres_alloc = COALESCE(NULLIF($10, ''), tres_alloc),"
+			  " billing = COALESCE(substring($10 from '(?:^|,)billing=([0-9.]+)')::numeric,"
+			  " billing), gpus = COALESCE(substring($10 from"
+			  " '(?:^|,)gres/gpu=([0-9]+)')::int, CASE WHEN NULLIF($10, '') IS NOT NULL"
+			  " THEN 0 END, gpus)"
+			  " WHERE cluster = $1 AND job_id = $2", 10 },
 	/* A requeued job runs its steps again; Slurm 22.05 does not tell
 	 * slurmstepd the restart count before the job ends, so a step's run is
 	 * also counted here: the rows of the same step that began earlier. A
@@ -657,6 +662,7 @@ void store_put_job_meta(struct store *s, const struct job_meta *m)
 	op->params[6] = store_str(m->labels);
 	op->params[7] = store_str(m->work_dir);
 	op->params[8] = store_str(m->comment);
+	op->params[9] = store_str(m->tres ? m->tres : "");
 	store_enqueue(s, op);
 }
 

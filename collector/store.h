@@ -51,6 +51,7 @@ struct job_meta {
 	const char *pipeline, *run, *workflow, *task;
 	const char *labels; /* "k=v,k=v" */
 	const char *work_dir, *comment;
+	const char *tres; /* allocated TRES, "cpu=2,...,billing=2,gres/gpu=1"; "" = unknown */
 };
 
 /* What a step's processes without a row (per-step cap, full spool) add to

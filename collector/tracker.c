@@ -591,14 +591,18 @@ static void tracker_put_proc(struct tracker *t, uint32_t tgid, struct tproc *p, 
 
 /* Ask once per run of a job, from its first task: only tasks know the
  * job's working directory and environment. */
-static void tracker_describe_job(struct tracker *t, const struct sexec_step_info *info)
+static void tracker_describe_job(struct tracker *t, const struct sexec_step_info *info,
+				 const struct sexec_task_info *task)
 {
 	struct tjob *j = htab_get(t->jobs, info->job_id);
 
 	if (!j || j->described == info->restarts + 1 || !t->jobinfo)
 		return;
 	j->described = info->restarts + 1;
-	jobinfo_request(t->jobinfo, info);
+	/* The batch script's node, or the node of a step's global task 0. */
+	jobinfo_request(t->jobinfo, info,
+			info->step_id == SEXEC_STEP_BATCH || info->step_id == SEXEC_STEP_INTERACTIVE ||
+				task->gtask_id == 0);
 }
 
 /* Watch the job's cgroups for processes moved into its extern step; pid is
@@ -757,7 +761,7 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 	}
 	tracker_state_append(t, SEXEC_MSG_TASK_BEGIN, &s->info, &r->task, r->cookie, now);
 	store_put_task_begin(t->store, &s->info, s->name, &m->task, now);
-	tracker_describe_job(t, &s->info);
+	tracker_describe_job(t, &s->info, &m->task);
 	tracker_confirm_extern(t, &s->info);
 	t->st.registrations++;
 	*cookie = r->cookie;
@@ -838,10 +842,14 @@ static void restore_stat_cb(uint64_t key, void *val, void *arg)
 
 	(void)key;
 	for (r = s->regs; r && !s->ss && t->conf; r = r->next) {
+		struct tproc *p = htab_get(t->procs, r->task.pid);
+
 		if (!r->task.pid || s->info.step_id == SEXEC_STEP_EXTERN)
 			continue;
+		/* Still the registered task (tracked under its registration),
+		 * not another process that got its pid since. */
 		snprintf(proc, sizeof(proc), "/proc/%u", r->task.pid);
-		if (access(proc, F_OK) == 0)
+		if (p && p->cookie == r->cookie && access(proc, F_OK) == 0)
 			s->ss = stepstat_task(NULL, t->conf, &s->info, s->name, r->task.pid);
 	}
 }
@@ -902,6 +910,8 @@ int tracker_restore(struct tracker *t, int restored)
 	/* Cgroups and samples of the steps still running, from a live task. */
 	if (restored)
 		htab_each(t->steps, restore_stat_cb, t);
+	if (t->conf && strcmp(t->conf->v2_observe, "no") != 0)
+		stepstat_sweep();
 	if (restored)
 		log_info("state: restored %d registrations and %" PRIu64 " live processes", regs,
 			 t->st.procs_live);

@@ -206,7 +206,8 @@ static __always_inline struct sexec_tstate *st_need(struct task_struct *task)
 	ts = bpf_map_lookup_elem(&tstate, &tid);
 	if (ts && ts->cookie == t->cookie)
 		return ts;
-	return st_create(task, t->cookie, 1);
+	/* A thread of an adopted process is accounted from now, not birth. */
+	return st_create(task, t->cookie, !t->adopted);
 }
 
 /* (The state programs are tp_btf only: their task pointers are trusted BTF
@@ -537,7 +538,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			ps = NULL; /* left by an earlier thread of that tid */
 		/* A thread of a process still waiting for its exec is not
 		 * accounted (that time is the registered task's set-up). */
-		if (ps || !t->fresh) {
+		if (ps || (!t->fresh && !t->adopted)) {
 			st_final(prev, ps, t->cookie, st);
 			for (i = 0; i < SEXEC_ST_MAX; i++)
 				__sync_fetch_and_add(&t->state_ns[i], st[i]);
@@ -644,11 +645,13 @@ static __always_inline int handle_attach(struct cgroup *dst, struct task_struct 
 	nt.ppid = BPF_CORE_READ(leader, real_parent, tgid);
 	nt.threads = BPF_CORE_READ(task, signal, live.counter);
 	nt.alive = nt.threads;
+	nt.adopted = 1;
 	if (bpf_map_update_elem(&tracked, &tgid, &nt, BPF_NOEXIST)) {
 		lost_inc(nt.cookie, SEXEC_STAT_MAP_FULL);
 		return 0;
 	}
-	/* From now (its other threads are not accounted). */
+	/* From now; its other threads only once they block on I/O or memory
+	 * (from then), never from their birth before it was adopted. */
 	if (with_state)
 		st_create(task, nt.cookie, 0);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

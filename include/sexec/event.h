@@ -96,6 +96,9 @@ struct sexec_track {
 	__u32 oom_killed;             /* chosen by the OOM killer */
 	__u32 fresh;                  /* registered, not yet exec'd: its time is
 				       * accounted from that exec */
+	__u32 adopted;                /* moved into a watched extern step: only the
+				       * moved thread is accounted, from then */
+	__u32 pad;
 };
 
 struct sexec_ev_hdr {

@@ -13,11 +13,12 @@ TO=2026-11-01
 
 dbadmin() { runuser -u postgres -- "$PREFIX/sbin/sexec-dbadmin" -d "$DSN" "$@"; }
 
-# Everything this test writes lives in clusters 'reports' and 'reports_keep'.
+# Everything this test writes lives in clusters 'reports', 'reports_keep' and
+# 'reports_gpu' (and the real job's rows, removed by job id).
 cleanup() {
 	local t
 	for t in process task step_tool step_cost step job cost_rate; do
-		db "DELETE FROM sexec.$t WHERE cluster IN ('reports', 'reports_keep')" >/dev/null
+		db "DELETE FROM sexec.$t WHERE cluster IN ('reports', 'reports_keep', 'reports_gpu')" >/dev/null
 	done
 }
 
@@ -457,6 +458,49 @@ check_eq "cost recompute reports what it did" "recomputed 18 step cost records" 
 check_eq "cost recompute prices steps under rates entered later" "0.6|0.3|0.3|EUR" \
 	"$(db "SELECT $(vals alloc_cost used_cost idle_cost) || '|' || currency FROM sexec.step_cost
 	       WHERE cluster = 'reports' AND job_id = 1007")"
+
+# ---------------------------------------------------------------- GPU and billing
+# A job with 2 GPUs and 10 billing units (Slurm's TRES), 4 CPUs and 4 GB for
+# 2 h on one node, 2 core-h and 4 GB-h used. Rates: core 0.20, GB 0.01, GPU
+# 2, billing 0.05 (partition gpu). Allocated: 8 * 0.20 + 8 * 0.01 + 2 * 2 * 2
+# + 10 * 2 * 0.05 = 1.6 + 0.08 + 8 + 1 = 10.68. Used: 2 * 0.20 + 4 * 0.01 +
+# 8 (a GPU allocated counts as used) + 1 * 2/8 (billing in the share of
+# busy core-hours) = 8.69. Idle 1.99.
+for r in "core_hour 0.20" "gb_hour 0.01" "gpu_hour 2"; do
+	set -- $r
+	dbadmin rate add --cluster reports_gpu --resource "$1" --rate "$2" --from 2026-01-01 >/dev/null
+done
+dbadmin rate add --cluster reports_gpu --partition gpu --resource billing_hour --rate 0.05 \
+	--from 2026-01-01 >/dev/null
+db "INSERT INTO sexec.job (cluster, job_id, uid, user_name, partition, account, restarts)
+    VALUES ('reports_gpu', 1013, 5001, '$TEST_USER', 'gpu', 'physics', 0);
+    UPDATE sexec.job SET tres_alloc = 'cpu=4,mem=4G,node=1,billing=10,gres/gpu=2',
+	gpus = 2, billing = 10 WHERE cluster = 'reports_gpu' AND job_id = 1013;
+    INSERT INTO sexec.step (cluster, job_id, step, node, restart, user_name, alloc_cpus,
+	alloc_mem_mb, nnodes, start_time, end_time, processes, complete)
+    VALUES ('reports_gpu', 1013, 'batch', 'n1', 0, '$TEST_USER', 4, 4096, 1,
+	'2026-10-12 00:00+00', '2026-10-12 02:00+00', 1, true);
+    INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool, user_name, processes,
+	cpu_user_us, cpu_sys_us, wall_us, rss_peak_kb, rss_kb_us)
+    VALUES ('reports_gpu', 1013, 'batch', 'n1', 0, 'python', '$TEST_USER', 1,
+	2 * 3600000000::bigint, 0, 7200000000, 4194304, 4 * 1024 * 1024 * 3600000000::numeric);
+    SELECT sexec.compute_step_cost('reports_gpu', 1013, 'batch', 'n1', 0)" >/dev/null
+check_eq "GPU-hours and billing-hours are priced" "10.68|8.69|1.99|EUR" \
+	"$(db "SELECT $(vals alloc_cost used_cost idle_cost) || '|' || currency FROM sexec.step_cost
+	       WHERE cluster = 'reports_gpu' AND job_id = 1013")"
+# The collector asks Slurm for a real job's TRES once (squeue tres-alloc, on
+# the job's first node, a moment after it starts).
+jid=$(sbatch --parsable --wait -o /dev/null --wrap "sleep 3")
+tres_in() { [ -n "$(db "SELECT tres_alloc FROM sexec.job WHERE job_id = $jid AND tres_alloc IS NOT NULL")" ]; }
+wait_for 20 tres_in
+wait_for 30 sacct_done "$jid"
+want=$(sacct -n -P -X -j "$jid" -o AllocTRES | head -n 1 | tr ',' '\n' | sort | tr '\n' ',')
+check_eq "a real job's TRES as Slurm allocated them" "$want" \
+	"$(db "SELECT tres_alloc FROM sexec.job WHERE job_id = $jid" | tr ',' '\n' | sort | tr '\n' ',')"
+check_eq "its billing units and GPUs" \
+	"$(sacct -n -P -X -j "$jid" -o AllocTRES | head -n 1 | tr ',' '\n' | sed -n 's/^billing=//p')|0" \
+	"$(db "SELECT trim_scale(billing) || '|' || gpus FROM sexec.job WHERE job_id = $jid")"
+forget "job_id = $jid"
 
 cleanup
 check_eq "cleanup left nothing" 0 \
