@@ -234,6 +234,7 @@ static void server_dispatch(struct server *s, int fd, const uint8_t *buf, size_t
 		s->st.requests++;
 		server_reply(fd, SEXEC_MSG_ACK, m->seq, 0, cookie, text);
 	}
+	tracker_after_reply(s->t);
 	free(text);
 	free(m);
 }

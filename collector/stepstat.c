@@ -47,6 +47,8 @@ static struct {
 	int v2_controllers; /* -1: no v2 hierarchy */
 	struct topo_cpu cpus[STEPSTAT_CPUS];
 	int ncpus;
+	struct cg_hier hier[CG_HIER_MAX]; /* mounts do not change: read once */
+	int nhier;
 } host;
 
 static void stepstat_host_init(void)
@@ -56,6 +58,9 @@ static void stepstat_host_init(void)
 	host.init = 1;
 	if (cgroup_v2_mount(host.v2_mount, sizeof(host.v2_mount), &host.v2_controllers))
 		host.v2_controllers = -1;
+	host.nhier = cgroup_hierarchies(host.hier, CG_HIER_MAX);
+	if (host.nhier < 0)
+		host.nhier = 0;
 	host.ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (host.ncpus > STEPSTAT_CPUS)
 		host.ncpus = STEPSTAT_CPUS;
@@ -105,6 +110,11 @@ static void stepstat_read_cpuset(struct stepstat *ss, const char *dir, const cha
 	}
 }
 
+static int step_dir(struct stepstat *ss, const char *ctrl, char *out, size_t len)
+{
+	return cgroup_step_dir_in(host.hier, host.nhier, (pid_t)ss->pid, ctrl, out, len);
+}
+
 /* Find the step's cgroups from one of its tasks. Slurm may move a task into
  * them only after it registered: retried until found. */
 static void stepstat_resolve(struct stepstat *ss)
@@ -113,16 +123,16 @@ static void stepstat_resolve(struct stepstat *ss)
 
 	if (ss->resolved || !ss->pid)
 		return;
-	if (cgroup_step_dir((pid_t)ss->pid, "memory", ss->memory, sizeof(ss->memory)) == 0 ||
-	    cgroup_step_dir((pid_t)ss->pid, "cpuacct", ss->cpuacct, sizeof(ss->cpuacct)) == 0) {
-		cgroup_step_dir((pid_t)ss->pid, "cpuacct", ss->cpuacct, sizeof(ss->cpuacct));
-		cgroup_step_dir((pid_t)ss->pid, "blkio", ss->blkio, sizeof(ss->blkio));
+	if (step_dir(ss, "memory", ss->memory, sizeof(ss->memory)) == 0 ||
+	    step_dir(ss, "cpuacct", ss->cpuacct, sizeof(ss->cpuacct)) == 0) {
+		step_dir(ss, "cpuacct", ss->cpuacct, sizeof(ss->cpuacct));
+		step_dir(ss, "blkio", ss->blkio, sizeof(ss->blkio));
 		ss->version = 1;
 		ss->resolved = 1;
-		if (cgroup_step_dir((pid_t)ss->pid, "cpuset", cpuset, sizeof(cpuset)) == 0)
+		if (step_dir(ss, "cpuset", cpuset, sizeof(cpuset)) == 0)
 			stepstat_read_cpuset(ss, cpuset, "cpuset.effective_cpus");
 	} else if (host.v2_controllers > 0 &&
-		   cgroup_step_dir((pid_t)ss->pid, "", ss->v2, sizeof(ss->v2)) == 0) {
+		   step_dir(ss, "", ss->v2, sizeof(ss->v2)) == 0) {
 		/* Slurm's v2 layout ends in .../step_N/user/task_N. */
 		size_t l = strlen(ss->v2);
 

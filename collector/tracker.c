@@ -22,6 +22,7 @@
 
 #define TRACKER_STEP_GRACE_S 30
 #define TRACKER_CG_MAX 16 /* how long a finished step waits for stray processes */
+#define TRACKER_DEFER_MAX 16
 
 struct tstep {
 	struct sexec_step_info info;
@@ -86,6 +87,8 @@ struct tracker {
 	char cluster[SEXEC_NAME_MAX]; /* for registrations that do not name one */
 	uint64_t max_rows;            /* process rows per step and node */
 	uint64_t next_cookie;
+	uint64_t final[TRACKER_DEFER_MAX]; /* steps to finalize once the reply is sent */
+	int nfinal;
 	/* Live registration of each BPF time-total slot (0: free). */
 	uint64_t slot_owner[SEXEC_CAGG_SLOTS];
 	long page_kb;
@@ -952,9 +955,23 @@ int tracker_end_step(struct tracker *t, const struct sexec_msg *m)
 	 * losses on the books there is nothing to wait for. */
 	for (r = s->regs; r && t->probe; r = r->next)
 		s->lost += probe_take_lost(t->probe, r->cookie);
-	if (s->live == 0 || s->lost)
+	/* The step's records are written after the reply: slurmstepd waits
+	 * for it. */
+	if ((s->live == 0 || s->lost) && t->nfinal < TRACKER_DEFER_MAX)
+		t->final[t->nfinal++] = s->key;
+	else if (s->live == 0 || s->lost)
 		tracker_finalize_step(t, s);
 	return 0;
+}
+
+void tracker_after_reply(struct tracker *t)
+{
+	while (t->nfinal) {
+		struct tstep *s = htab_get(t->steps, t->final[--t->nfinal]);
+
+		if (s && s->ended && !s->finalized && (s->live == 0 || s->lost))
+			tracker_finalize_step(t, s);
+	}
 }
 
 struct tick_ctx {

@@ -39,6 +39,8 @@ int tracker_add_task(struct tracker *t, const struct sexec_msg *m, uint64_t *coo
 int tracker_add_watch(struct tracker *t, const struct sexec_msg *m, uint32_t pid);
 int tracker_end_task(struct tracker *t, const struct sexec_msg *m);
 int tracker_end_step(struct tracker *t, const struct sexec_msg *m);
+/* Work left for after the reply to the plugin (the step end's records). */
+void tracker_after_reply(struct tracker *t);
 /* Ring buffer callback. */
 void tracker_on_event(void *arg, const void *data, size_t len);
 /* Periodic work: finish steps whose processes are gone or whose grace ran out. */

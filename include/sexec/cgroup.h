@@ -36,6 +36,9 @@ int cgroup_move_to_root(pid_t pid);
  * "/task_N" level left out: its step's. 0, or -ENOENT when pid sits at that
  * hierarchy's root (no cgroup of its own) or it is not mounted. */
 int cgroup_step_dir(pid_t pid, const char *ctrl, char *out, size_t len);
+/* The same with the hierarchies already read (cgroup_hierarchies()). */
+int cgroup_step_dir_in(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl, char *out,
+		       size_t len);
 /* Where the v2 hierarchy is mounted, and whether it has the cpu or memory
  * controller (on a hybrid host it has neither: the v1 hierarchies do, and v2
  * gives pressure files). 0, or -ENOENT. */
