@@ -37,7 +37,8 @@ struct jobreq {
 	char pipeline[SEXEC_NAME_MAX];
 	char run[SEXEC_NAME_MAX];
 	char labels[SEXEC_LABELS_STR_MAX];
-	int primary; /* the job's first node: asks for its TRES */
+	int primary;       /* the job's first node: asks for its TRES */
+	int wants_comment; /* the comment says what the job is (workflow.h) */
 	uint64_t not_before_ms;
 };
 
@@ -204,7 +205,7 @@ static void *jobinfo_main(void *arg)
 		}
 		/* TRES hold no '|': the comment is all after the first one. */
 		bar = strchr(line, '|');
-		comment = bar ? bar + 1 : "";
+		comment = bar && r->wants_comment ? bar + 1 : "";
 		if (bar)
 			*bar = '\0';
 		if (strcmp(comment, "(null)") == 0)
@@ -267,13 +268,19 @@ void jobinfo_request(struct jobinfo *ji, const struct sexec_step_info *st, int p
 	snprintf(r->run, sizeof(r->run), "%s", st->run);
 	snprintf(r->labels, sizeof(r->labels), "%s", st->labels);
 	r->primary = primary;
+	r->wants_comment = workflow_wants_comment(r->job_name);
 	r->not_before_ms = jobinfo_ms() + JOBINFO_DELAY_MS;
+	/* Described at once (and so journaled) unless the comment decides the
+	 * description; the TRES, if this node asks, follow. */
+	if (!r->wants_comment)
+		jobinfo_describe_now(ji, r, "", "");
 	pthread_mutex_lock(&ji->lock);
 	if (!ji->started || !ji->squeue[0] || ji->queued >= JOBINFO_QUEUE_MAX ||
-	    (!primary && !workflow_wants_comment(r->job_name))) {
-		/* Neither TRES nor a comment wanted (or to be had): now. */
+	    (!primary && !r->wants_comment)) {
+		/* Neither TRES nor a comment wanted (or to be had). */
 		pthread_mutex_unlock(&ji->lock);
-		jobinfo_describe_now(ji, r, "", "");
+		if (r->wants_comment)
+			jobinfo_describe_now(ji, r, "", "");
 		free(r);
 		return;
 	}
