@@ -242,7 +242,12 @@ static int stepstat_times(struct probe *p, const uint64_t *cookies, int n, uint6
 	for (i = 0; i < n; i++)
 		if (probe_read_times(p, cookies[i], ns) == 0)
 			found = 1;
-	return found;
+	/* A step none of whose threads ended or waited (an extern step
+	 * without sessions) has nothing measured. */
+	for (i = 0; found && i < SEXEC_ST_MAX; i++)
+		if (ns[i])
+			return 1;
+	return 0;
 }
 
 /* CPU time per CPU of the step's cgroup (v1 cpuacct.usage_percpu: ns per

@@ -51,6 +51,10 @@ shares() {
 # psi JOB KEY: a pressure total the workload printed, in ns.
 psi() { echo $(($(truth "$1" "$2") * 1000)); }
 step_class() { jq_ "$1" '.steps[] | select(.step == "batch") | .class'; }
+# diag JOB: the kinds of its diagnosis notes, space-separated.
+diag() { jq_ "$1" '[.diagnosis[].kind] | join(" ")'; }
+has_note() { grep -qw "$2" <<<"$(diag "$1")"; }
+check_note() { if has_note "$1" "$2"; then pass "diagnosis: $2"; else fail "diagnosis: $2" "notes: '$(diag "$1")'"; fi; }
 
 echo "t_timebreak: CPU-bound"
 J=$(run cpu -n1 --wrap "$W cpu 3")
@@ -82,6 +86,7 @@ check_eq "cgroup CPU (cpuacct) seen" 1 "$(db "SELECT (cg_cpu_us > 0)::int FROM s
 echo "t_timebreak: serial work on two allocated CPUs"
 J=$(run serial -n1 -c2 --wrap "$W cpu 3")
 check_eq "class" cpu_bound "$(step_class "$J")"
+check_note "$J" serial
 check_eq "flagged as serial work on several cores" true \
 	"$(jq_ "$J" '.steps[] | select(.step == "batch") | .serial')"
 check_eq "the single-CPU job is not" false \
@@ -97,6 +102,7 @@ t_rq=$(truth "$J" runq_ns)
 check_pp "on-CPU share of demand" "$(pct "$t_on" $((t_on + t_rq)))" "$(pct "$on" $((on + rq)))"
 check_pp "run-queue share of demand" "$(pct "$t_rq" $((t_on + t_rq)))" "$(pct "$rq" $((on + rq)))"
 check_near "run queue about three times on-CPU" 75 "$(pct "$rq" $((on + rq)))" 0 5
+check_note "$J" cpu_contended
 
 echo "t_timebreak: sleeping in a 2-CPU allocation"
 J=$(run idle -n1 -c2 --wrap "$W sleep 3")
@@ -113,6 +119,7 @@ check_near "allocated core-seconds = 2 CPUs x elapsed" \
 check_near "idle core-seconds = allocated - busy" \
 	"$(jq_ "$J" "$B | .alloc_core_s - .busy_core_s")" "$(jq_ "$J" "$B | .idle_core_s")" 1 0.01
 check_eq "two allocated CPUs listed" 2 "$(jq_ "$J" "[$B | .cpus[] | select(.allocated)] | length")"
+check_note "$J" idle
 
 echo "t_timebreak: I/O-bound (O_DIRECT writes, throttled to 25 IOPS)"
 dd if=/dev/zero of="$WORK/tb-io.dat" bs=1M count=1 oflag=direct status=none
@@ -132,6 +139,7 @@ J=$(run io -n1 "$WORK/tb-io.sh")
 shares "$J"
 wall=$(truth "$J" wall_ns)
 check_eq "class" io_bound "$(step_class "$J")"
+check_note "$J" io_bound
 check_pp "I/O share (I/O pressure)" "$(pct "$(psi "$J" psi_io_us)" "$wall")" "$(pct "$io" "$life")"
 check_pp "on-CPU share" "$(pct "$(truth "$J" oncpu_ns)" "$wall")" "$(pct "$on" "$life")"
 check_pp "run-queue share" "$(pct "$(truth "$J" runq_ns)" "$wall")" "$(pct "$rq" "$life")"
@@ -156,6 +164,7 @@ check_near "step memory pressure = the workload's (PSI of the step's own v2 cgro
 	"$(jq_ "$J" "$B | .cgroup.psi_mem_some_s")" 10 0.05
 check_eq "memory limit from the step's cgroup" $((64 * 1024 * 1024)) \
 	"$(jq_ "$J" "$B | .cgroup.mem_limit_bytes")"
+check_note "$J" memory_bound
 check_eq "peak within the limit" true \
 	"$(jq_ "$J" "$B | .cgroup.mem_peak_bytes > 0 and .cgroup.mem_peak_bytes <= .cgroup.mem_limit_bytes")"
 
@@ -179,3 +188,17 @@ check_eq "no other process is" 0 \
 check_eq "the step counts one OOM kill" 1 "$(jq_ "$J" "$B | .cgroup.oom_kills")"
 check_eq "and the process, in --json" true "$(sexec --json --processes "$J" |
 	jq -r '.processes[] | select(.exe | endswith("/tail")) | .oom_killed')"
+check_note "$J" oom
+
+echo "t_timebreak: a well-sized job gets no diagnosis"
+# 3 s of one CPU's work on one CPU, 100 MB asked, a 1-minute limit.
+J=$(run sized -n1 --mem=100M -t 1 --wrap "$W cpu 3")
+check_eq "class" cpu_bound "$(step_class "$J")"
+check_eq "no diagnosis notes" "" "$(diag "$J")"
+check_eq "and none in the text report" 0 "$(sexec "$J" 2>/dev/null | grep -c '^Diagnosis')"
+# The same work under a day's limit and 8 GB: the notes say what to ask for.
+J=$(run oversized -n1 --mem=8G -t 1-0 --wrap "$W cpu 3")
+check_note "$J" memory_request
+check_note "$J" time_limit
+check_eq "the advice names the request to make" 1 "$(sexec "$J" 2>/dev/null |
+	grep -c 'Requested 8.0 GiB, peak .*: use --mem=256M\.')"
