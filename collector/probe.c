@@ -218,10 +218,10 @@ static int probe_load_one(struct probe *p, const struct sexec_conf *conf, int us
 	bpf_map__set_max_entries(s->maps.events, probe_pow2(conf->ring_kb * 1024u));
 	with_state = with_state && use_btf;
 	with_net = with_net && use_btf;
-	bpf_program__set_autoload(s->progs.btf_fork, with_state);
+	/* Children are accounted from birth when they end: fork has one variant. */
+	bpf_program__set_autoload(s->progs.btf_fork, use_btf);
 	bpf_program__set_autoload(s->progs.btf_exec, with_state);
 	bpf_program__set_autoload(s->progs.btf_switch, with_state);
-	bpf_program__set_autoload(s->progs.btf_fork_nostate, use_btf && !with_state);
 	bpf_program__set_autoload(s->progs.btf_exec_nostate, use_btf && !with_state);
 	bpf_program__set_autoload(s->progs.btf_switch_nostate, use_btf && !with_state);
 	bpf_program__set_autoload(s->progs.btf_wakeup, with_state);
@@ -328,7 +328,7 @@ static int probe_start(struct probe *p, const struct sexec_conf *conf)
 		LINK_OF(raw_fork); LINK_OF(raw_exec); LINK_OF(raw_exit);
 		LINK_OF(btf_switch); LINK_OF(raw_switch);
 		LINK_OF(btf_attach); LINK_OF(raw_attach);
-		LINK_OF(btf_fork_nostate); LINK_OF(btf_exec_nostate); LINK_OF(btf_switch_nostate);
+		LINK_OF(btf_exec_nostate); LINK_OF(btf_switch_nostate);
 		LINK_OF(btf_attach_nostate); LINK_OF(btf_wakeup);
 		LINK_OF(btf_reclaim_begin); LINK_OF(btf_reclaim_end);
 		LINK_OF(btf_memcg_reclaim_begin); LINK_OF(btf_memcg_reclaim_end);
@@ -520,11 +520,6 @@ int probe_has_state(struct probe *p)
 int probe_has_net(struct probe *p)
 {
 	return !p->no_net;
-}
-
-int probe_ncpus(struct probe *p)
-{
-	return p->ncpus;
 }
 
 int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns)

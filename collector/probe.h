@@ -47,7 +47,6 @@ int probe_unpin_all(const char *dir);
 /* 1 when the time breakdown programs are loaded. */
 int probe_has_state(struct probe *p);
 int probe_has_net(struct probe *p); /* 1 when socket bytes are counted */
-int probe_ncpus(struct probe *p);   /* possible CPUs */
 /* Add a registration's time per state (ns[SEXEC_ST_MAX]) to ns: its ended
  * threads' and its closed I/O and memory intervals. -ENOENT when none. */
 int probe_read_times(struct probe *p, uint64_t cookie, uint64_t *ns);

@@ -32,7 +32,6 @@ struct stepstat {
 	char psi[SEXEC_CG_PATH_MAX]; /* where pressure is read */
 	int observe;                 /* psi is our own cgroup: remove it at the end */
 	cpu_set_t alloc;
-	int nalloc;
 	time_t next_sample;
 	int sampled; /* the first sample is written */
 	struct cg_stats last; /* the last read that found the cgroups */
@@ -70,49 +69,38 @@ static void stepstat_host_init(void)
 		log_warn("stepstat: hwloc could not place the CPUs: busy time per CPU only");
 }
 
-/* The CPUs of a cpuset file ("0-3,8"), added to the step's. */
-static void stepstat_read_cpuset(struct stepstat *ss, const char *dir, const char *file)
+/* A small cgroup file of dir, NUL-terminated. Its length, or 0 when it
+ * cannot be read or is empty. */
+static size_t stepstat_slurp(const char *dir, const char *file, char *buf, size_t len)
 {
-	char path[SEXEC_CG_PATH_MAX + 32], buf[4096];
+	char path[SEXEC_CG_PATH_MAX + 32];
 	ssize_t n;
-	int fd, cpu;
-	char *p;
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return 0;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return 0;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	/* "0-3,8": ranges and single CPUs. */
-	for (p = buf; *p;) {
-		char *end;
-		unsigned long a = strtoul(p, &end, 10), b = a;
+	return (size_t)n;
+}
 
-		if (end == p)
-			break;
-		if (*end == '-') {
-			p = end + 1;
-			b = strtoul(p, &end, 10);
-			if (end == p)
-				break;
-		}
-		for (cpu = (int)a; (unsigned long)cpu <= b && cpu < STEPSTAT_CPUS; cpu++)
-			if (!CPU_ISSET(cpu, &ss->alloc)) {
-				CPU_SET(cpu, &ss->alloc);
-				ss->nalloc++;
-			}
-		p = *end == ',' ? end + 1 : end + strlen(end);
-	}
+/* The CPUs of a cpuset file ("0-3,8"), added to the step's. */
+static void stepstat_read_cpuset(struct stepstat *ss, const char *dir, const char *file)
+{
+	char buf[4096];
+
+	if (stepstat_slurp(dir, file, buf, sizeof(buf)))
+		topology_cpulist(buf, &ss->alloc, STEPSTAT_CPUS);
 }
 
 static int step_dir(struct stepstat *ss, const char *ctrl, char *out, size_t len)
 {
-	return cgroup_step_dir_in(host.hier, host.nhier, (pid_t)ss->pid, ctrl, out, len);
+	return cgroup_step_dir(host.hier, host.nhier, (pid_t)ss->pid, ctrl, out, len);
 }
 
 /* Find the step's cgroups from one of its tasks. Slurm may move a task into
@@ -149,7 +137,7 @@ struct stepstat *stepstat_task(struct stepstat *ss, const struct sexec_conf *con
 			       const struct sexec_step_info *info, const char *step, uint32_t pid)
 {
 	cpu_set_t set;
-	int c, err;
+	int err;
 
 	stepstat_host_init();
 	if (!ss) {
@@ -175,11 +163,7 @@ struct stepstat *stepstat_task(struct stepstat *ss, const struct sexec_conf *con
 	/* The CPUs it may run on (Slurm's cpuset binds them); the cgroup's
 	 * cpuset, when found, is added too. */
 	if (sched_getaffinity((pid_t)pid, sizeof(set), &set) == 0)
-		for (c = 0; c < STEPSTAT_CPUS && c < CPU_SETSIZE; c++)
-			if (CPU_ISSET(c, &set) && !CPU_ISSET(c, &ss->alloc)) {
-				CPU_SET(c, &ss->alloc);
-				ss->nalloc++;
-			}
+		CPU_OR(&ss->alloc, &ss->alloc, &set);
 	if (!ss->pid)
 		ss->pid = pid;
 	stepstat_resolve(ss);
@@ -254,20 +238,12 @@ static int stepstat_times(struct probe *p, const uint64_t *cookies, int n, uint6
  * possible CPU, space-separated). Kept from the last read that found it. */
 static void stepstat_read_percpu(struct stepstat *ss)
 {
-	char path[SEXEC_CG_PATH_MAX + 32], buf[16384], *p, *end;
+	char buf[16384], *p, *end;
 	uint64_t *v;
-	ssize_t len;
-	int fd, n = 0;
+	int n = 0;
 
-	snprintf(path, sizeof(path), "%s/cpuacct.usage_percpu", ss->cpuacct);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!stepstat_slurp(ss->cpuacct, "cpuacct.usage_percpu", buf, sizeof(buf)))
 		return;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return;
-	buf[len] = '\0';
 	v = calloc((size_t)host.ncpus, sizeof(*v));
 	if (!v)
 		return;
@@ -366,30 +342,40 @@ static void vl_times(char *buf, size_t len, int have, const uint64_t *ns)
 	}
 }
 
+/* Write a sample of what was just read. */
+static void stepstat_put_sample(struct stepstat *ss, const struct sexec_conf *conf,
+				struct store *st, const struct sexec_step_info *info,
+				const char *step, uint64_t t_us, int have, const uint64_t *ns,
+				const struct cg_stats *cs)
+{
+	char vals[512] = "";
+
+	vl_times(vals, sizeof(vals), have, ns);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_CPU, cs->cpu_usage_us);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_MEM, cs->mem_current);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_IO_BYTES, cs->io_rbytes);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_IO_BYTES, cs->io_wbytes);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_PSI_CPU, cs->psi_cpu.some_us);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_PSI_IO, cs->psi_io.some_us);
+	vl_add(vals, sizeof(vals), cs->have & CGS_HAVE_PSI_MEM, cs->psi_mem.some_us);
+	store_put_sample(st, info, step, t_us, vals);
+	ss->sampled = 1;
+	ss->next_sample = time(NULL) + (conf->sample_s ? (time_t)conf->sample_s : 0);
+}
+
 void stepstat_sample(struct stepstat *ss, const struct sexec_conf *conf, struct probe *p,
 		     const uint64_t *cookies, int n, struct store *st,
 		     const struct sexec_step_info *info, const char *step, uint64_t t_us)
 {
 	uint64_t ns[SEXEC_ST_MAX];
 	struct cg_stats cs;
-	char vals[512] = "";
 	int have;
 
 	if (!ss)
 		return;
 	have = stepstat_times(p, cookies, n, ns);
 	stepstat_read(ss, &cs);
-	vl_times(vals, sizeof(vals), have, ns);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_CPU, cs.cpu_usage_us);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_MEM, cs.mem_current);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_IO_BYTES, cs.io_rbytes);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_IO_BYTES, cs.io_wbytes);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_PSI_CPU, cs.psi_cpu.some_us);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_PSI_IO, cs.psi_io.some_us);
-	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_PSI_MEM, cs.psi_mem.some_us);
-	store_put_sample(st, info, step, t_us, vals);
-	ss->sampled = 1;
-	ss->next_sample = time(NULL) + (conf->sample_s ? (time_t)conf->sample_s : 0);
+	stepstat_put_sample(ss, conf, st, info, step, t_us, have, ns, &cs);
 }
 
 /* Comma list of n ints (an item of -1 is empty: unknown). */
@@ -490,8 +476,9 @@ void stepstat_finish(struct stepstat *ss, const struct sexec_conf *conf, struct 
 	vl_add(vals, sizeof(vals), cs.have & CGS_HAVE_PSI_MEM, cs.psi_mem.full_us);
 	vl_add(vals, sizeof(vals), 1, oom_procs);
 	store_put_step_times(st, info, step, end_us, vals);
-	if (ss)
-		stepstat_sample(ss, conf, p, cookies, n, st, info, step, end_us);
-	if (ss)
+	if (ss) {
+		/* The last sample: the same figures, read once. */
+		stepstat_put_sample(ss, conf, st, info, step, end_us, have, ns, &cs);
 		stepstat_cpus(ss, st, info, step, end_us);
+	}
 }

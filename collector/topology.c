@@ -94,3 +94,23 @@ int topology_cpus(struct topo_cpu *cpus, int ncpus)
 	hwloc_topology_destroy(topo);
 	return 0;
 }
+
+int topology_cpulist(const char *list, cpu_set_t *set, int max)
+{
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+	int cpu;
+
+	if (!b)
+		return -ENOMEM;
+	if (hwloc_bitmap_list_sscanf(b, list)) {
+		hwloc_bitmap_free(b);
+		return -EINVAL;
+	}
+	hwloc_bitmap_foreach_begin(cpu, b)
+		if (cpu >= max || cpu >= CPU_SETSIZE)
+			break;
+		CPU_SET(cpu, set);
+	hwloc_bitmap_foreach_end();
+	hwloc_bitmap_free(b);
+	return 0;
+}

@@ -4,6 +4,8 @@
 #ifndef SEXEC_TOPOLOGY_H
 #define SEXEC_TOPOLOGY_H
 
+#include <sched.h>
+
 #include "store.h"
 
 /* Fill n (strings point into static storage) for cluster/node. */
@@ -17,5 +19,8 @@ struct topo_cpu {
 	int core, socket, numa;
 };
 int topology_cpus(struct topo_cpu *cpus, int ncpus);
+/* Add the CPUs of a kernel CPU list ("0-3,8\n", as cpuset files hold) below
+ * max to set. 0, or -EINVAL when malformed. */
+int topology_cpulist(const char *list, cpu_set_t *set, int max);
 
 #endif

@@ -204,18 +204,8 @@ int cgroup_move_to_root(pid_t pid)
 	return bad;
 }
 
-int cgroup_step_dir(pid_t pid, const char *ctrl, char *out, size_t len)
-{
-	struct cg_hier h[CG_HIER_MAX];
-	int nh = cgroup_hierarchies(h, CG_HIER_MAX);
-
-	if (nh < 0)
-		return nh;
-	return cgroup_step_dir_in(h, nh, pid, ctrl, out, len);
-}
-
-int cgroup_step_dir_in(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl, char *out,
-		       size_t len)
+int cgroup_step_dir(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl, char *out,
+		    size_t len)
 {
 	char path[64], line[4096];
 	FILE *f;

@@ -278,8 +278,7 @@ static __always_inline void st_final(struct task_struct *task, struct sexec_tsta
 	cagg_add(cookie, SEXEC_ST_SLEEP, out[SEXEC_ST_SLEEP]);
 }
 
-static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child,
-				       int with_state)
+static __always_inline int handle_fork(struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
@@ -673,7 +672,7 @@ static __always_inline int handle_attach(struct cgroup *dst, struct task_struct 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(parent, child, 1);
+	return handle_fork(parent, child);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -703,12 +702,6 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 }
 
 /* Where the state programs do not load: lifecycle only, no time breakdown. */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(btf_fork_nostate, struct task_struct *parent, struct task_struct *child)
-{
-	return handle_fork(parent, child, 0);
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(btf_exec_nostate, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -730,7 +723,7 @@ int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_str
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return handle_fork(parent, child, 0);
+	return handle_fork(parent, child);
 }
 
 SEC("raw_tp/sched_process_exec")

@@ -33,12 +33,11 @@ int cgroup_job_dirs(pid_t pid, uint32_t job_id, struct cg_dir *dirs, int max);
 int cgroup_move_to_root(pid_t pid);
 /* The cgroup directory of pid for a v1 controller ("memory", "cpuacct",
  * "blkio", "cpuset"), or of the v2 hierarchy for "", with Slurm's trailing
- * "/task_N" level left out: its step's. 0, or -ENOENT when pid sits at that
- * hierarchy's root (no cgroup of its own) or it is not mounted. */
-int cgroup_step_dir(pid_t pid, const char *ctrl, char *out, size_t len);
-/* The same with the hierarchies already read (cgroup_hierarchies()). */
-int cgroup_step_dir_in(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl, char *out,
-		       size_t len);
+ * "/task_N" level left out: its step's. h: the nh hierarchies from
+ * cgroup_hierarchies(). 0, or -ENOENT when pid sits at that hierarchy's root
+ * (no cgroup of its own) or it is not mounted. */
+int cgroup_step_dir(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl, char *out,
+		    size_t len);
 /* Where the v2 hierarchy is mounted, and whether it has the cpu or memory
  * controller (on a hybrid host it has neither: the v1 hierarchies do, and v2
  * gives pressure files). 0, or -ENOENT. */
