@@ -47,6 +47,12 @@ int slurmfmt_parse_jobsel(const char *s, struct slurmfmt_jobsel *sel)
 			return -EINVAL;
 		r.has_array = 1;
 		r.array_task_id = (uint32_t)v;
+	} else if (*s == '+') {
+		s++;
+		if (slurmfmt_parse_uint(&s, SLURMFMT_ID_MAX, &v))
+			return -EINVAL;
+		r.has_het = 1;
+		r.het_offset = (uint32_t)v;
 	}
 	if (*s == '.') {
 		s++;

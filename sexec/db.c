@@ -9,14 +9,10 @@
 
 #include <libpq-fe.h>
 
+#include "sexec/conf.h"
+
 #include "db.h"
-
-struct db {
-	PGconn *conn;
-};
-
-/* Timestamps as JSON wants them: UTC, microseconds, 'Z'. */
-#define DB_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "dbq.h"
 
 /* Copy a libpq message onto one line: they come with newlines and tabs. */
 static void db_oneline(char *dst, size_t len, const char *src)
@@ -114,6 +110,17 @@ out:
 	return ret;
 }
 
+int db_open_conf(struct db **out, const struct sexec_conf *conf, const char *override, char *err,
+		 size_t errlen)
+{
+	/* db_read defaults to the collector's db without its user. */
+	if (override)
+		return db_open(out, override, 0, err, errlen);
+	if (!conf->db_read[0] && conf->db[0])
+		return db_open(out, conf->db, 1, err, errlen);
+	return db_open(out, conf->db_read, 0, err, errlen);
+}
+
 void db_close(struct db *d)
 {
 	if (!d)
@@ -122,8 +129,7 @@ void db_close(struct db *d)
 	free(d);
 }
 
-/* Run a query that returns rows. On error, classify it by SQLSTATE and clear the result. */
-static int db_query(struct db *d, const char *sql, int nparams, const char *const *params,
+int db_query(struct db *d, const char *sql, int nparams, const char *const *params,
 		    PGresult **out, char *err, size_t errlen)
 {
 	const char *state, *msg;
@@ -148,8 +154,7 @@ static int db_query(struct db *d, const char *sql, int nparams, const char *cons
 	return ret;
 }
 
-/* A column as a new string, NULL for SQL NULL; *oom is set when strdup fails. */
-static char *db_str(const PGresult *res, int row, int col, int *oom)
+char *db_str(const PGresult *res, int row, int col, int *oom)
 {
 	char *s;
 
@@ -161,15 +166,14 @@ static char *db_str(const PGresult *res, int row, int col, int *oom)
 	return s;
 }
 
-/* An integer column, dflt for SQL NULL. */
-static int64_t db_int(const PGresult *res, int row, int col, int64_t dflt)
+int64_t db_int(const PGresult *res, int row, int col, int64_t dflt)
 {
 	if (PQgetisnull(res, row, col))
 		return dflt;
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-static int db_bool(const PGresult *res, int row, int col)
+int db_bool(const PGresult *res, int row, int col)
 {
 	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
 }
@@ -307,7 +311,8 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		"sum(oom_kills)::bigint AS oom, sum(cg_io_read_bytes)::bigint AS ior, "
 		"sum(cg_io_write_bytes)::bigint AS iow, sum(psi_cpu_some_us)::bigint AS pc, "
 		"sum(psi_io_some_us)::bigint AS pi, sum(psi_mem_some_us)::bigint AS pm, "
-		"sum(psi_mem_full_us)::bigint AS pmf "
+		"sum(psi_mem_full_us)::bigint AS pmf, min(extract(epoch FROM start_time)) AS st, "
+		"max(extract(epoch FROM end_time)) AS en "
 		"FROM sexec.step WHERE cluster = $1 AND job_id = $2 GROUP BY step, node), "
 		"t AS (SELECT step, node, sum(processes)::bigint AS n, sum(cpu_user_us)::bigint AS cu, "
 		"sum(cpu_sys_us)::bigint AS cs FROM sexec.step_tool WHERE cluster = $1 AND job_id = $2 "
@@ -320,7 +325,7 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		"SELECT coalesce(s.step, u.step), coalesce(s.node, u.node), s.alloc_cpus, "
 		"s.ntasks, s.lost_events, s.lost_tracking, s.complete, s.step IS NOT NULL, "
 		"coalesce(u.n, 0), coalesce(u.cu, 0), coalesce(u.cs, 0), s.nt, s.oc, s.rq, s.io, "
-		"s.mem, s.sl, s.el, s.mp, s.ml, s.oom, s.ior, s.iow, s.pc, s.pi, s.pm, s.pmf "
+		"s.mem, s.sl, s.el, s.mp, s.ml, s.oom, s.ior, s.iow, s.pc, s.pi, s.pm, s.pmf, s.st, s.en "
 		"FROM s FULL JOIN u ON u.step = s.step AND u.node = s.node ORDER BY 1, 2";
 	struct db_step_node *s = NULL;
 	PGresult *res = NULL;
@@ -360,6 +365,8 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		s[i].psi_io_us = db_int(res, i, 24, -1);
 		s[i].psi_mem_us = db_int(res, i, 25, -1);
 		s[i].psi_mem_full_us = db_int(res, i, 26, -1);
+		s[i].start_s = db_num(res, i, 27);
+		s[i].end_s = db_num(res, i, 28);
 		if (oom || !s[i].node) {
 			ret = -ENOMEM;
 			db_steps_free(s, (size_t)i + 1);
@@ -612,7 +619,7 @@ int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep
 	return 0;
 }
 
-static double db_num(const PGresult *res, int row, int col)
+double db_num(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
 }
@@ -658,4 +665,49 @@ int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int db_load_samples(struct db *d, const char *cluster, uint32_t job_id, struct rep_sample **out,
+		    size_t *n, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT step, node, restart, extract(epoch FROM t), on_cpu_us, runq_us, io_us, "
+		"mem_us, sleep_us, cg_cpu_us, rss_bytes, io_read_bytes, io_write_bytes, "
+		"psi_cpu_some_us, psi_io_some_us, psi_mem_some_us FROM sexec.sample "
+		"WHERE cluster = $1 AND job_id = $2 ORDER BY step, node, restart, t";
+	struct rep_sample *s = NULL;
+	PGresult *res = NULL;
+	int oom = 0, ret, i, k, rows;
+
+	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
+	if (ret)
+		return ret;
+	rows = PQntuples(res);
+	s = calloc(rows ? (size_t)rows : 1, sizeof(*s));
+	if (!s) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rows; i++) {
+		snprintf(s[i].step, sizeof(s[i].step), "%s", PQgetvalue(res, i, 0));
+		s[i].node = db_str(res, i, 1, &oom);
+		s[i].restart = db_int(res, i, 2, 0);
+		s[i].t = db_num(res, i, 3);
+		for (k = 0; k < REP_SAMPLE_NCOUNTERS; k++)
+			s[i].v[k] = db_int(res, i, 4 + k, -1);
+		if (oom || !s[i].node) {
+			while (i >= 0)
+				free(s[i--].node);
+			free(s);
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	*out = s;
+	*n = (size_t)rows;
+out:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	PQclear(res);
+	return ret;
 }

@@ -22,6 +22,11 @@ struct db;
  * drop_user, its user and password are ignored: the caller connects as itself. -EINVAL when
  * conninfo does not parse. */
 int db_open(struct db **out, const char *conninfo, int drop_user, char *err, size_t errlen);
+/* Connect as the configuration says: override (--db) if given, else db_read, else the
+ * collector's db without its user. */
+struct sexec_conf;
+int db_open_conf(struct db **out, const struct sexec_conf *conf, const char *override, char *err,
+		 size_t errlen);
 void db_close(struct db *d);
 
 /* The job with this id; with rows on several clusters the one named prefer_cluster wins,
@@ -48,6 +53,9 @@ int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_
 /* Per-tool totals of the job, by CPU time. */
 int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep_tool **out,
 		  size_t *n, char *err, size_t errlen);
+/* The job's timeline samples, by step, node, restart and time. */
+int db_load_samples(struct db *d, const char *cluster, uint32_t job_id, struct rep_sample **out,
+		    size_t *n, char *err, size_t errlen);
 /* The job's cost; cost->known = 0 when it has none. */
 int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_cost *cost,
 		 char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -17,28 +18,14 @@
 #include "sexec/conf.h"
 #include "sexec/slurmfmt.h"
 
+#include "cli.h"
 #include "db.h"
+#include "html.h"
 #include "render.h"
 #include "report.h"
 #include "sacct.h"
 
-/* Exit codes, documented in --help and sexec(1). */
-enum {
-	EXIT_SHOWN = 0,     /* the job was shown (warnings, if any, on stderr) */
-	EXIT_ERROR = 1,     /* other error: configuration, memory, writing output */
-	EXIT_USAGE = 2,     /* bad options or a malformed job id */
-	EXIT_NOT_FOUND = 3, /* neither sexec nor sacct knows the job (or step) */
-	EXIT_DB_DOWN = 4,   /* database unreachable and sacct could not show the job either */
-	EXIT_DENIED = 5,    /* the database denied access (SQLSTATE 42501) */
-};
-
 #define ERR_MAX 1024
-
-struct main_opts {
-	int json, processes;
-	const char *config, *db, *sacct;
-	const char *jobarg;
-};
 
 /* What became of each source; the exit code and warnings are decided from these. */
 struct main_state {
@@ -52,14 +39,43 @@ static void main_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: sexec [OPTIONS] JOBID\n"
-		"Show what sexec observed of a Slurm job next to what Slurm accounted for it.\n"
+		"       sexec [OPTIONS] [-u USER|-a] [-A ACCOUNT] [-p PARTITION] [-S TIME] [-E TIME]\n"
+		"       sexec [OPTIONS] --pipeline NAME [--run ID]\n"
+		"Show what sexec observed of Slurm jobs next to what Slurm accounted for them: where\n"
+		"the time and money went, and what to change.\n"
 		"\n"
-		"JOBID is 123 (a job), 123_4 (task 4 of array job 123), or 123.batch, 123.0,\n"
-		"123_4.extern (one step of a job).\n"
+		"JOBID is 123 (a job; for an array job, all its tasks), 123_4 (task 4 of array job\n"
+		"123), 123+1 (component 1 of heterogeneous job 123), or a step of any of them:\n"
+		"123.batch, 123.0, 123_4.extern, 123+1.0. Without a JOBID, list jobs (by default\n"
+		"the caller's of the last 7 days), one line each with a verdict.\n"
 		"\n"
-		"Options:\n"
-		"      --json           print one JSON object instead of text\n"
-		"      --processes      also list every observed process\n"
+		"Views:\n"
+		"      --processes      the process tree, repeated siblings collapsed\n"
+		"      --tools          every tool, not only the top 10\n"
+		"      --timeline       sparklines of CPU, memory and I/O from the samples\n"
+		"      --html FILE      write a self-contained HTML report (charts in inline SVG)\n"
+		"      --json           print one JSON object instead of text (docs/json.md)\n"
+		"      --csv            print the main table as CSV (steps, processes, tools, jobs\n"
+		"                       or pipeline tasks, as the view has)\n"
+		"      --color WHEN     colour text: auto (on a terminal without NO_COLOR), always,\n"
+		"                       never\n"
+		"\n"
+		"Listing jobs (like sacct):\n"
+		"  -u, --user USER      jobs of USER (default: the caller)\n"
+		"  -a, --allusers       jobs of every user the database shows you\n"
+		"  -A, --account NAME   jobs charged to account NAME\n"
+		"  -p, --partition NAME jobs in partition NAME\n"
+		"  -S, --starttime TIME jobs that ran at or after TIME (default: now-7days)\n"
+		"  -E, --endtime TIME   jobs that ran before TIME (default: now)\n"
+		"                       TIME is YYYY-MM-DD[THH:MM[:SS]], now, now-Ndays or\n"
+		"                       now-Nhours\n"
+		"\n"
+		"Pipelines:\n"
+		"      --pipeline NAME  a pipeline's run, by workflow task and tool, with the jobs\n"
+		"                       on its critical path\n"
+		"      --run ID         which run (default: the latest)\n"
+		"\n"
+		"Sources:\n"
 		"  -c, --config FILE    read FILE instead of %s\n"
 		"      --db CONNINFO    libpq connection string to read from (overrides db_read)\n"
 		"      --sacct PATH     sacct program to run (overrides sacct)\n"
@@ -67,21 +83,38 @@ static void main_usage(FILE *f)
 		"  -V, --version        print the version and exit\n"
 		"\n"
 		"Exit status:\n"
-		"  0  the job was shown; warnings, if any, went to stderr\n"
+		"  0  shown; warnings, if any, went to stderr\n"
 		"  1  other error (configuration, out of memory, writing the output)\n"
 		"  2  bad options or a malformed JOBID\n"
-		"  3  neither sexec nor sacct knows the job (or the step)\n"
+		"  3  neither sexec nor sacct knows the job (or the step, or the pipeline run)\n"
 		"  4  the database is unreachable and sacct could not show the job either\n"
 		"  5  the database denied access (permission denied)\n",
 		SEXEC_CONF_DEFAULT);
 }
 
-static int main_parse_opts(int argc, char **argv, struct main_opts *o)
+static int main_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
-	enum { OPT_JSON = 256, OPT_PROCESSES, OPT_DB, OPT_SACCT };
+	enum {
+		OPT_JSON = 256, OPT_PROCESSES, OPT_DB, OPT_SACCT, OPT_CSV, OPT_TOOLS, OPT_TIMELINE,
+		OPT_HTML, OPT_PIPELINE, OPT_RUN, OPT_COLOR,
+	};
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "processes", no_argument, NULL, OPT_PROCESSES },
+		{ "tools", no_argument, NULL, OPT_TOOLS },
+		{ "timeline", no_argument, NULL, OPT_TIMELINE },
+		{ "html", required_argument, NULL, OPT_HTML },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "colour", required_argument, NULL, OPT_COLOR },
+		{ "pipeline", required_argument, NULL, OPT_PIPELINE },
+		{ "run", required_argument, NULL, OPT_RUN },
+		{ "user", required_argument, NULL, 'u' },
+		{ "allusers", no_argument, NULL, 'a' },
+		{ "account", required_argument, NULL, 'A' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "starttime", required_argument, NULL, 'S' },
+		{ "endtime", required_argument, NULL, 'E' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "sacct", required_argument, NULL, OPT_SACCT },
@@ -89,15 +122,55 @@ static int main_parse_opts(int argc, char **argv, struct main_opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *color = "auto";
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:u:aA:p:S:E:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_CSV:
+			o->csv = 1;
+			break;
 		case OPT_PROCESSES:
 			o->processes = 1;
+			break;
+		case OPT_TOOLS:
+			o->tools = 1;
+			break;
+		case OPT_TIMELINE:
+			o->timeline = 1;
+			break;
+		case OPT_HTML:
+			o->html = optarg;
+			break;
+		case OPT_COLOR:
+			color = optarg;
+			break;
+		case OPT_PIPELINE:
+			o->pipeline = optarg;
+			break;
+		case OPT_RUN:
+			o->run = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'a':
+			o->all_users = 1;
+			break;
+		case 'A':
+			o->account = optarg;
+			break;
+		case 'p':
+			o->partition = optarg;
+			break;
+		case 'S':
+			o->start = optarg;
+			break;
+		case 'E':
+			o->end = optarg;
 			break;
 		case 'c':
 			o->config = optarg;
@@ -119,12 +192,46 @@ static int main_parse_opts(int argc, char **argv, struct main_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "sexec: %s\nTry 'sexec --help' for more information.\n",
-			argc - optind ? "give one job id only" : "missing job id");
+	if (!strcmp(color, "always")) {
+		o->color = 1;
+	} else if (!strcmp(color, "never")) {
+		o->color = 0;
+	} else if (!strcmp(color, "auto")) {
+		const char *nc = getenv("NO_COLOR");
+
+		o->color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	} else {
+		fprintf(stderr, "sexec: --color takes auto, always or never, not '%s'\n", color);
 		return -EINVAL;
 	}
-	o->jobarg = argv[optind];
+	if (o->json + o->csv > 1) {
+		fprintf(stderr, "sexec: --json and --csv exclude each other\n");
+		return -EINVAL;
+	}
+	if (o->run && !o->pipeline) {
+		fprintf(stderr, "sexec: --run needs --pipeline NAME\n");
+		return -EINVAL;
+	}
+	if (o->user && o->all_users) {
+		fprintf(stderr, "sexec: -u and -a exclude each other\n");
+		return -EINVAL;
+	}
+	if (argc - optind > 1) {
+		fprintf(stderr, "sexec: give one job id only\nTry 'sexec --help' for more "
+			"information.\n");
+		return -EINVAL;
+	}
+	o->jobarg = argc > optind ? argv[optind] : NULL;
+	if (o->jobarg && o->pipeline) {
+		fprintf(stderr, "sexec: give a job id or --pipeline, not both\n");
+		return -EINVAL;
+	}
+	if ((o->jobarg || o->pipeline) && (o->user || o->all_users || o->account ||
+					    o->partition || o->start || o->end)) {
+		fprintf(stderr, "sexec: -u, -a, -A, -p, -S and -E select jobs to list; they do "
+			"not go with a job id or --pipeline\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -210,20 +317,12 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 			struct main_state *st, int *resolved, struct db_step_node **dbs,
 			size_t *ndbs)
 {
-	const char *conninfo = conf->db_read;
 	char err[ERR_MAX] = "";
 	struct db *db = NULL;
 	size_t nclusters = 0, i;
-	int ret, drop_user = 0;
+	int ret;
 
-	if (db_override) {
-		conninfo = db_override;
-	} else if (!conninfo[0] && conf->db[0]) {
-		/* db_read defaults to the collector's db without its user. */
-		conninfo = conf->db;
-		drop_user = 1;
-	}
-	ret = db_open(&db, conninfo, drop_user, err, sizeof(err));
+	ret = db_open_conf(&db, conf, db_override, err, sizeof(err));
 	if (ret) {
 		main_db_fail(st, ret, err);
 		return 0;
@@ -275,6 +374,14 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 		ret = db_load_processes(db, r->job.cluster, r->job_id,
 					r->sel.has_step ? r->sel.step : NULL, &r->procs, &r->nprocs,
 					err, sizeof(err));
+		if (ret) {
+			main_db_fail(st, ret, err);
+			goto out;
+		}
+	}
+	if (r->with_samples) {
+		ret = db_load_samples(db, r->job.cluster, r->job_id, &r->samples, &r->nsamples,
+				      err, sizeof(err));
 		if (ret)
 			main_db_fail(st, ret, err);
 	}
@@ -300,6 +407,11 @@ out:
 		r->ntools = 0;
 		free(r->cost.currency);
 		memset(&r->cost, 0, sizeof(r->cost));
+		for (i = 0; i < r->nsamples; i++)
+			free(r->samples[i].node);
+		free(r->samples);
+		r->samples = NULL;
+		r->nsamples = 0;
 	}
 	return st->db_ret == -ENOMEM ? -ENOMEM : 0;
 }
@@ -394,60 +506,88 @@ nomem:
 	return EXIT_ERROR;
 }
 
-int main(int argc, char **argv)
+/* Write the HTML report to FILE ("-": standard output), replacing it only once complete. */
+static int main_write_html(const struct report *r, const char *path)
 {
-	struct main_opts o = { 0 };
+	char tmp[4096];
+	FILE *f;
+	int ret;
+
+	if (!strcmp(path, "-"))
+		return render_html(r, stdout) ? EXIT_ERROR : EXIT_SHOWN;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		fprintf(stderr, "sexec: --html: file name too long\n");
+		return EXIT_ERROR;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "sexec: cannot write %s: %s\n", tmp, strerror(errno));
+		return EXIT_ERROR;
+	}
+	ret = render_html(r, f);
+	if (fclose(f) || ret) {
+		fprintf(stderr, "sexec: cannot write %s\n", tmp);
+		unlink(tmp);
+		return EXIT_ERROR;
+	}
+	if (rename(tmp, path)) {
+		fprintf(stderr, "sexec: cannot rename %s to %s: %s\n", tmp, path, strerror(errno));
+		unlink(tmp);
+		return EXIT_ERROR;
+	}
+	fprintf(stderr, "sexec: wrote %s\n", path);
+	return EXIT_SHOWN;
+}
+
+static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
+{
 	struct main_state st = { 0 };
 	struct db_step_node *dbs = NULL;
-	struct sexec_conf conf;
 	struct report r = { 0 };
-	char err[ERR_MAX];
 	int resolved = 0, code = EXIT_ERROR;
 	size_t i, ndbs = 0;
 
-	if (main_parse_opts(argc, argv, &o))
-		return EXIT_USAGE;
-	if (slurmfmt_parse_jobsel(o.jobarg, &r.sel)) {
-		fprintf(stderr, "sexec: '%s' is not a job id (expected 123, 123_4 or 123.batch)\n",
-			o.jobarg);
+	if (slurmfmt_parse_jobsel(o->jobarg, &r.sel)) {
+		fprintf(stderr, "sexec: '%s' is not a job id (expected 123, 123_4, 123+1 or "
+			"123.batch)\n", o->jobarg);
 		return EXIT_USAGE;
 	}
-	r.selector = o.jobarg;
-	r.with_processes = o.processes;
+	r.selector = o->jobarg;
+	r.with_processes = o->processes || o->html;
+	r.with_samples = o->timeline || o->html || o->json;
+	r.color = o->color;
+	r.all_tools = o->tools;
+	r.with_timeline = o->timeline;
 
-	/* An explicit -c must exist; the default file may be absent (defaults apply). */
-	if (conf_load(&conf, o.config, o.config != NULL, err, sizeof(err)) ||
-	    (o.sacct && conf_set(&conf, "sacct", o.sacct, err, sizeof(err))) ||
-	    (o.db && conf_set(&conf, "db_read", o.db, err, sizeof(err)))) {
-		fprintf(stderr, "sexec: %s\n", err);
-		return EXIT_ERROR;
-	}
-
-	main_run_sacct(&r, &conf, &st);
+	main_run_sacct(&r, conf, &st);
 	if (!r.sel.has_array) {
 		r.job_id = r.sel.job_id;
 		resolved = 1;
 	} else if (!main_resolve_from_sacct(&r, &r.job_id)) {
 		resolved = 1;
 	}
-	r.cluster = conf.cluster[0] ? conf.cluster : NULL;
+	r.cluster = conf->cluster[0] ? conf->cluster : NULL;
 	/* With neither source knowing an array task, job_id stays 0 and matches nothing. */
-	if (main_read_db(&r, &conf, o.db, &st, &resolved, &dbs, &ndbs) || main_pick_sacct(&r) ||
+	if (main_read_db(&r, conf, o->db, &st, &resolved, &dbs, &ndbs) || main_pick_sacct(&r) ||
 	    report_build_steps(&r, dbs, ndbs)) {
 		fprintf(stderr, "sexec: out of memory\n");
 		goto out;
 	}
-	if (r.observed && r.sacct_job && conf.cluster[0] && strcmp(conf.cluster, r.cluster) != 0 &&
+	if (r.observed && r.sacct_job && conf->cluster[0] &&
+	    strcmp(conf->cluster, r.cluster) != 0 &&
 	    report_add_warning(&r, "job %u was found on cluster %s, not on the configured cluster "
 			       "%s: sacct's lines may describe another job", r.job_id, r.cluster,
-			       conf.cluster)) {
+			       conf->cluster)) {
 		fprintf(stderr, "sexec: out of memory\n");
 		goto out;
 	}
 	code = main_decide(&r, &st);
 	if (code != EXIT_SHOWN)
 		goto out;
-	if ((o.json ? render_json(&r, stdout) : render_text(&r, stdout))) {
+	if (o->html) {
+		code = main_write_html(&r, o->html);
+	} else if (o->json ? render_json(&r, stdout)
+			   : o->csv ? render_csv(&r, stdout) : render_text(&r, stdout)) {
 		fprintf(stderr, "sexec: cannot write the output\n");
 		code = EXIT_ERROR;
 	}
@@ -457,4 +597,26 @@ out:
 	db_steps_free(dbs, ndbs);
 	report_free(&r);
 	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct sexec_conf conf;
+	char err[ERR_MAX];
+
+	if (main_parse_opts(argc, argv, &o))
+		return EXIT_USAGE;
+	/* An explicit -c must exist; the default file may be absent (defaults apply). */
+	if (conf_load(&conf, o.config, o.config != NULL, err, sizeof(err)) ||
+	    (o.sacct && conf_set(&conf, "sacct", o.sacct, err, sizeof(err))) ||
+	    (o.db && conf_set(&conf, "db_read", o.db, err, sizeof(err)))) {
+		fprintf(stderr, "sexec: %s\n", err);
+		return EXIT_ERROR;
+	}
+	if (o.pipeline)
+		return pipeline_show(&o, &conf, stdout);
+	if (!o.jobarg)
+		return list_show(&o, &conf, stdout);
+	return main_job(&o, &conf);
 }

@@ -832,3 +832,10 @@ int render_json(const struct report *r, FILE *f)
 	json_object_end(&j);
 	return json_finish(&j);
 }
+
+int render_csv(const struct report *r, FILE *f)
+{
+	(void)r;
+	(void)f;
+	return -ENOSYS;
+}

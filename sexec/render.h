@@ -11,5 +11,8 @@
 /* Both return 0, or -errno when writing failed. */
 int render_text(const struct report *r, FILE *f);
 int render_json(const struct report *r, FILE *f);
+/* The view's main table as CSV (RFC 4180): processes with --processes, tools with --tools,
+ * else steps. */
+int render_csv(const struct report *r, FILE *f);
 
 #endif

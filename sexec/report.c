@@ -20,6 +20,11 @@ const char *const rep_proc_counter_names[REP_PROC_NCOUNTERS] = {
 	"net_rx_bytes",
 };
 
+const char *const rep_sample_counter_names[REP_SAMPLE_NCOUNTERS] = {
+	"on_cpu_us", "runq_us", "io_us", "mem_us", "sleep_us", "cg_cpu_us", "rss_bytes",
+	"io_read_bytes", "io_write_bytes", "psi_cpu_some_us", "psi_io_some_us", "psi_mem_some_us",
+};
+
 int report_add_warning(struct report *r, const char *fmt, ...)
 {
 	char **w;
@@ -58,6 +63,7 @@ static struct rep_step *report_get_step(struct report *r, const char *name)
 	memset(s, 0, sizeof(*s));
 	s->elapsed_s = NAN;
 	s->alloc_core_s = NAN;
+	s->start_s = s->end_s = NAN;
 	s->mem_peak = s->mem_limit = s->oom_kills = s->io_read = s->io_write = -1;
 	s->psi_cpu_us = s->psi_io_us = s->psi_mem_us = s->psi_mem_full_us = -1;
 	snprintf(s->step, sizeof(s->step), "%s", name);
@@ -135,6 +141,10 @@ int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t 
 				s->alloc_core_s = (isfinite(s->alloc_core_s) ? s->alloc_core_s : 0) +
 						  (double)d->alloc_cpus * d->elapsed_s;
 		}
+		if (isfinite(d->start_s) && !(s->start_s <= d->start_s))
+			s->start_s = d->start_s;
+		if (isfinite(d->end_s) && !(s->end_s >= d->end_s))
+			s->end_s = d->end_s;
 		rep_max(&s->mem_peak, d->mem_peak);
 		rep_max(&s->mem_limit, d->mem_limit);
 		rep_sum(&s->oom_kills, d->oom_kills);
@@ -235,6 +245,9 @@ void report_free(struct report *r)
 	for (i = 0; i < r->ntools; i++)
 		free(r->tools[i].tool);
 	free(r->tools);
+	for (i = 0; i < r->nsamples; i++)
+		free(r->samples[i].node);
+	free(r->samples);
 	free(r->cost.currency);
 	for (i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);

@@ -18,6 +18,8 @@ struct sacct_row {
 	uint32_t job_id;                /* from JobIDRaw: an array task's own job id */
 	int64_t array_job_id;           /* from JobID "123_4", -1 when not an array task */
 	int64_t array_task_id;
+	int64_t het_job_id;             /* from JobID "123+1", -1 when not a het component */
+	int64_t het_offset;
 	char *jobid;                    /* JobID as sacct printed it */
 	char *name, *state, *exit_code, *partition, *account, *user, *nodelist, *start, *end;
 	double elapsed_s, total_cpu_s, timelimit_s;
@@ -52,6 +54,7 @@ struct db_step_node {
 	/* cgroup statistics and pressure; -1 when not measured */
 	int64_t mem_peak, mem_limit, oom_kills, io_read, io_write;
 	int64_t psi_cpu_us, psi_io_us, psi_mem_us, psi_mem_full_us;
+	double start_s, end_s; /* seconds since the epoch; NaN when unknown or running */
 };
 
 /* One observed process (sexec.process). */
@@ -105,6 +108,24 @@ struct rep_step {
 	double alloc_core_s; /* allocated CPUs x elapsed, summed over nodes; NaN when unknown */
 	int64_t mem_peak, mem_limit, oom_kills, io_read, io_write;
 	int64_t psi_cpu_us, psi_io_us, psi_mem_us, psi_mem_full_us;
+	double start_s, end_s; /* first start and last end over its nodes (epoch s); NaN */
+};
+
+/* One timeline sample of a step on a node (sexec.sample): cumulative counters since the
+ * step began there; rates are differences between neighbours. -1 where not measured. */
+#define REP_SAMPLE_NCOUNTERS 12
+extern const char *const rep_sample_counter_names[REP_SAMPLE_NCOUNTERS];
+enum {
+	REP_S_ON_CPU, REP_S_RUNQ, REP_S_IO, REP_S_MEM, REP_S_SLEEP, REP_S_CG_CPU, REP_S_RSS,
+	REP_S_IO_READ, REP_S_IO_WRITE, REP_S_PSI_CPU, REP_S_PSI_IO, REP_S_PSI_MEM,
+};
+
+struct rep_sample {
+	char step[SEXEC_STEP_NAME_MAX];
+	char *node;
+	int64_t restart;
+	double t; /* seconds since the epoch */
+	int64_t v[REP_SAMPLE_NCOUNTERS]; /* microseconds, bytes for RSS and I/O */
 };
 
 /* One tool's totals over the job (sexec.step_tool, all steps and nodes). */
@@ -140,12 +161,20 @@ struct report {
 	struct rep_step *steps;
 	size_t nsteps;
 
+	int color;         /* colour the text (a terminal without NO_COLOR, or --color) */
+	int all_tools;     /* --tools: every tool, not the top ones */
+	int with_timeline; /* --timeline */
+
 	int with_processes;
 	struct rep_proc *procs;
 	size_t nprocs;
 
 	struct rep_cpu *cpus; /* busy time per CPU, by step, node and CPU */
 	size_t ncpus;
+
+	int with_samples;
+	struct rep_sample *samples; /* by step, node, restart, time */
+	size_t nsamples;
 
 	struct rep_tool *tools; /* by CPU time, largest first */
 	size_t ntools;

@@ -100,6 +100,8 @@ static int sacct_parse_line(char *line, struct sacct_row *row)
 	row->job_id = raw.job_id;
 	row->array_job_id = id.has_array ? (int64_t)id.job_id : -1;
 	row->array_task_id = id.has_array ? (int64_t)id.array_task_id : -1;
+	row->het_job_id = id.has_het ? (int64_t)id.job_id : -1;
+	row->het_offset = id.has_het ? (int64_t)id.het_offset : -1;
 	if (id.has_step)
 		snprintf(row->step, sizeof(row->step), "%s", id.step);
 	row->elapsed_s = NAN;

@@ -17,6 +17,8 @@ struct slurmfmt_jobsel {
 	uint32_t job_id;        /* the number before '_' or '.' */
 	int has_array;          /* "123_4": job_id is the array job, array_task_id the task */
 	uint32_t array_task_id; /* valid when has_array */
+	int has_het;            /* "123+1": job_id is the heterogeneous job, het_offset the part */
+	uint32_t het_offset;    /* valid when has_het */
 	int has_step;           /* a step was named after the dot */
 	char step[SEXEC_STEP_NAME_MAX]; /* sacct's spelling: "batch", "extern", "0" ... */
 };

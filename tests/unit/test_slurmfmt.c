@@ -50,6 +50,20 @@ static void test_jobsel_valid(void)
 	CU_ASSERT_EQUAL(s.array_task_id, 0);
 	CU_ASSERT_EQUAL(slurmfmt_parse_jobsel("4294967289", &s), 0);
 	CU_ASSERT_EQUAL(s.job_id, 4294967289u);
+	/* A heterogeneous job's component, alone and with a step. */
+	CU_ASSERT_EQUAL(slurmfmt_parse_jobsel("123+1", &s), 0);
+	CU_ASSERT_EQUAL(s.job_id, 123);
+	CU_ASSERT_EQUAL(s.has_het, 1);
+	CU_ASSERT_EQUAL(s.het_offset, 1);
+	CU_ASSERT_EQUAL(s.has_array, 0);
+	CU_ASSERT_EQUAL(s.has_step, 0);
+	CU_ASSERT_EQUAL(slurmfmt_parse_jobsel("123+0.batch", &s), 0);
+	CU_ASSERT_EQUAL(s.has_het, 1);
+	CU_ASSERT_EQUAL(s.het_offset, 0);
+	CU_ASSERT_EQUAL(s.has_step, 1);
+	CU_ASSERT_STRING_EQUAL(s.step, "batch");
+	CU_ASSERT_EQUAL(slurmfmt_parse_jobsel("123_4", &s), 0);
+	CU_ASSERT_EQUAL(s.has_het, 0);
 }
 
 static void test_jobsel_malformed(void)
@@ -57,7 +71,7 @@ static void test_jobsel_malformed(void)
 	static const char *const bad[] = {
 		"", "abc", "0", "-1", "+5", " 123", "123 ", "12a", "123_", "_4", "123__4",
 		"123_4_5", "123.", ".batch", "123.bogus", "123.-1", "123.0x1", "123.1.2",
-		"123_x", "123_[1-5]", "123+0", "4294967290", "99999999999999999999",
+		"123_x", "123_[1-5]", "123+", "123+x", "123_1+0", "123+0_1", "123++0", "4294967290", "99999999999999999999",
 		"123_99999999999", "123.4294967290",
 	};
 	struct slurmfmt_jobsel s = { .job_id = 42 };

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `sexec --html FILE`: one self-contained HTML page (inline CSS and SVG, no scripts fetched,
+ * no network requests) with the job's header, timeline, per-tool breakdown and a Gantt chart
+ * of its steps and processes. */
+#ifndef SEXEC_CLI_HTML_H
+#define SEXEC_CLI_HTML_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+/* Returns 0, or -errno when writing failed. */
+int render_html(const struct report *r, FILE *f);
+
+#endif
