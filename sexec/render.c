@@ -387,55 +387,11 @@ static void render_text_time(const struct report *r, FILE *f)
 	}
 }
 
-/* Diagnosis notes for the job: its steps' time, memory and OOM kills next
- * to what Slurm says was asked for (lib/diagnose.c). */
-static int render_diagnose(const struct report *r, struct sexec_diag *d, int max)
-{
-	const struct sacct_row *sj = r->sacct_job;
-	struct sexec_diag_in in;
-	size_t i;
-
-	memset(&in, 0, sizeof(in));
-	in.alloc_cpus = sj && sj->alloc_cpus > 0 ? (double)sj->alloc_cpus : NAN;
-	in.elapsed_s = sj ? sj->elapsed_s : NAN;
-	in.timelimit_s = sj ? sj->timelimit_s : NAN;
-	in.req_mem_bytes = sj && sj->req_mem_bytes > 0 ? (double)sj->req_mem_bytes : NAN;
-	in.peak_mem_bytes = NAN;
-	for (i = 0; i < r->nsteps; i++) {
-		const struct rep_step *s = &r->steps[i];
-		double peak = (double)s->mem_peak;
-
-		if (s->has_time) {
-			in.have_time = 1;
-			in.t.on_cpu += (double)s->time_us[0] / 1e6;
-			in.t.runq += (double)s->time_us[1] / 1e6;
-			in.t.io += (double)s->time_us[2] / 1e6;
-			in.t.mem += (double)s->time_us[3] / 1e6;
-			in.t.sleep += (double)s->time_us[4] / 1e6;
-		}
-		/* The cgroup's peak, else Slurm's largest task RSS. */
-		if (s->mem_peak < 0 && s->sacct && s->sacct->max_rss_bytes >= 0)
-			peak = (double)s->sacct->max_rss_bytes;
-		if (peak >= 0 && !(peak <= in.peak_mem_bytes))
-			in.peak_mem_bytes = peak;
-		if (s->oom_kills > 0)
-			in.oom_kills += (long)s->oom_kills;
-		/* Without sacct: the longest step and its allocation. */
-		if (!sj && isfinite(s->elapsed_s) && !(s->elapsed_s <= in.elapsed_s)) {
-			in.elapsed_s = s->elapsed_s;
-			in.alloc_cpus = isfinite(s->alloc_core_s) && s->elapsed_s > 0
-						? s->alloc_core_s / s->elapsed_s
-						: NAN;
-		}
-	}
-	return diagnose(&in, d, max);
-}
-
 static void render_text_diagnosis(const struct report *r, FILE *f)
 {
 	struct sexec_diag d[SEXEC_DIAG_MAX];
 	char safe[RENDER_FIELD_MAX];
-	int n = render_diagnose(r, d, SEXEC_DIAG_MAX), i;
+	int n = report_diagnose(r, d, SEXEC_DIAG_MAX), i;
 
 	if (!n)
 		return;
@@ -447,7 +403,7 @@ static void render_text_diagnosis(const struct report *r, FILE *f)
 static void render_json_diagnosis(const struct report *r, struct json *j)
 {
 	struct sexec_diag d[SEXEC_DIAG_MAX];
-	int n = render_diagnose(r, d, SEXEC_DIAG_MAX), i;
+	int n = report_diagnose(r, d, SEXEC_DIAG_MAX), i;
 
 	json_key(j, "diagnosis");
 	json_array_begin(j);

@@ -192,6 +192,11 @@ int report_add_warning(struct report *r, const char *fmt, ...)
  * keep only sel.step when the user named one. Returns 0 or -ENOMEM. */
 int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t ndbs);
 
+/* The job's diagnosis notes (lib/diagnose.c) from its steps' time, memory and OOM kills next
+ * to what Slurm says was asked for. Returns how many were written to d (at most max). */
+struct sexec_diag;
+int report_diagnose(const struct report *r, struct sexec_diag *d, int max);
+
 void report_free(struct report *r);
 
 void sacct_row_free(struct sacct_row *row);
