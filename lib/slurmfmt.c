@@ -69,6 +69,76 @@ int slurmfmt_parse_jobsel(const char *s, struct slurmfmt_jobsel *sel)
 	return 0;
 }
 
+int slurmfmt_parse_time(const char *s, time_t now, time_t *out)
+{
+	static const struct {
+		const char *name;
+		int64_t secs;
+	} units[] = {
+		{ "seconds", 1 }, { "minutes", 60 }, { "hours", 3600 }, { "days", 86400 },
+		{ "weeks", 604800 },
+	};
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	struct tm tm = { 0 };
+	uint64_t v;
+	size_t i;
+	time_t t;
+
+	if (!s)
+		return -EINVAL;
+	if (!strncmp(s, "now", 3)) {
+		int sign;
+
+		s += 3;
+		if (!*s) {
+			*out = now;
+			return 0;
+		}
+		if (*s != '-' && *s != '+')
+			return -EINVAL;
+		sign = *s++ == '-' ? -1 : 1;
+		if (slurmfmt_parse_uint(&s, 100000000, &v))
+			return -EINVAL;
+		/* A unit may be abbreviated down to its first letter, as sacct allows. */
+		for (i = 0; *s && i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strncmp(units[i].name, s, strlen(s)))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		*out = now + sign * (time_t)(v * (uint64_t)(*s ? units[i].secs : 1));
+		return 0;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -EINVAL;
+	s += n;
+	if (*s == 'T') {
+		if (sscanf(s, "T%2d:%2d%n", &h, &mi, &n) != 2 || n != 6)
+			return -EINVAL;
+		s += n;
+		if (*s == ':') {
+			if (sscanf(s, ":%2d%n", &sec, &n) != 1 || n != 3)
+				return -EINVAL;
+			s += n;
+		}
+	}
+	if (*s || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || h < 0 || mi < 0 || sec < 0)
+		return -EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	/* mktime() moves 30 February to 2 March: such a date is an error. */
+	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -EINVAL;
+	*out = t;
+	return 0;
+}
+
 /* Digits after a decimal point, as frac / scale (nine digits kept at most);
  * at least one digit is required. */
 static int slurmfmt_parse_frac(const char **p, uint64_t *frac, uint64_t *scale)

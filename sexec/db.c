@@ -575,21 +575,24 @@ out:
 	return ret;
 }
 
-int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep_tool **out,
+int db_load_tools(struct db *d, const char *cluster, const char *job_ids, struct rep_tool **out,
 		  size_t *n, char *err, size_t errlen)
 {
 	static const char sql[] =
 		"SELECT tool, sum(processes)::bigint, sum(rows_dropped)::bigint, "
 		"sum(cpu_user_us + cpu_sys_us)::bigint, sum(wall_us)::bigint, max(rss_peak_kb), "
 		"sum(read_bytes)::bigint, sum(write_bytes)::bigint FROM sexec.step_tool "
-		"WHERE cluster = $1 AND job_id = $2 GROUP BY tool ORDER BY 4 DESC, 1";
+		"WHERE cluster = $1 AND job_id = ANY($2::bigint[]) GROUP BY tool ORDER BY 4 DESC, 1";
 	struct rep_tool *t;
+	const char *params[2];
 	PGresult *res = NULL;
 	int oom = 0, ret, i, rows;
 
 	*out = NULL;
 	*n = 0;
-	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
+	params[0] = cluster;
+	params[1] = job_ids;
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
@@ -624,28 +627,32 @@ double db_num(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
 }
 
-int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_cost *cost,
+int db_load_cost(struct db *d, const char *cluster, const char *job_ids, struct rep_cost *cost,
 		 char *err, size_t errlen)
 {
 	/* Steps of a job overlap: the allocation is counted once per node, from
 	 * the step that spans it; use is every step's. Runs of a requeued job
 	 * each count. */
 	static const char sql[] =
-		"WITH c AS (SELECT * FROM sexec.step_cost WHERE cluster = $1 AND job_id = $2), "
-		"pick AS (SELECT node, restart, CASE WHEN bool_or(step = 'extern') THEN 'extern' "
-		"WHEN bool_or(step = 'batch') THEN 'batch' END AS s FROM c GROUP BY 1, 2), "
+		"WITH c AS (SELECT * FROM sexec.step_cost WHERE cluster = $1 "
+		"AND job_id = ANY($2::bigint[])), "
+		"pick AS (SELECT job_id, node, restart, CASE WHEN bool_or(step = 'extern') THEN 'extern' "
+		"WHEN bool_or(step = 'batch') THEN 'batch' END AS s FROM c GROUP BY 1, 2, 3), "
 		"a AS (SELECT sum(c.alloc_core_h) AS ach, sum(c.alloc_gb_h) AS agh, "
-		"sum(c.alloc_cost) AS acost FROM c JOIN pick USING (node, restart) "
+		"sum(c.alloc_cost) AS acost FROM c JOIN pick USING (job_id, node, restart) "
 		"WHERE pick.s IS NULL OR c.step = pick.s) "
 		"SELECT count(*), max(c.currency), a.ach, sum(c.used_core_h), a.agh, "
 		"sum(c.used_gb_h), a.acost, sum(c.used_cost), CASE WHEN a.acost IS NOT NULL AND "
 		"bool_and(c.used_cost IS NOT NULL) THEN GREATEST(a.acost - sum(c.used_cost), 0) END "
 		"FROM c, a GROUP BY a.ach, a.agh, a.acost";
+	const char *params[2];
 	PGresult *res = NULL;
 	int oom = 0, ret;
 
 	memset(cost, 0, sizeof(*cost));
-	ret = db_query_job(d, sql, cluster, job_id, 2, NULL, &res, err, errlen);
+	params[0] = cluster;
+	params[1] = job_ids;
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
 	if (ret)
 		return ret;
 	if (PQntuples(res) == 1 && db_int(res, 0, 0, 0) > 0) {

@@ -50,14 +50,15 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 /* Busy time per CPU of each step run on each node (the allocation view). */
 int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_cpu **out,
 		 size_t *n, char *err, size_t errlen);
-/* Per-tool totals of the job, by CPU time. */
-int db_load_tools(struct db *d, const char *cluster, uint32_t job_id, struct rep_tool **out,
+/* Per-tool totals of the jobs (job_ids: an array literal such as "{123}" or "{123,124}"), by
+ * CPU time. */
+int db_load_tools(struct db *d, const char *cluster, const char *job_ids, struct rep_tool **out,
 		  size_t *n, char *err, size_t errlen);
 /* The job's timeline samples, by step, node, restart and time. */
 int db_load_samples(struct db *d, const char *cluster, uint32_t job_id, struct rep_sample **out,
 		    size_t *n, char *err, size_t errlen);
-/* The job's cost; cost->known = 0 when it has none. */
-int db_load_cost(struct db *d, const char *cluster, uint32_t job_id, struct rep_cost *cost,
+/* The jobs' cost (job_ids as for db_load_tools); cost->known = 0 when they have none. */
+int db_load_cost(struct db *d, const char *cluster, const char *job_ids, struct rep_cost *cost,
 		 char *err, size_t errlen);
 
 #endif

@@ -317,7 +317,7 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 			struct main_state *st, int *resolved, struct db_step_node **dbs,
 			size_t *ndbs)
 {
-	char err[ERR_MAX] = "";
+	char err[ERR_MAX] = "", ids[16];
 	struct db *db = NULL;
 	size_t nclusters = 0, i;
 	int ret;
@@ -359,10 +359,10 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 		main_db_fail(st, ret, err);
 		goto out;
 	}
-	ret = db_load_tools(db, r->job.cluster, r->job_id, &r->tools, &r->ntools, err,
-			    sizeof(err));
+	snprintf(ids, sizeof(ids), "{%u}", r->job_id);
+	ret = db_load_tools(db, r->job.cluster, ids, &r->tools, &r->ntools, err, sizeof(err));
 	if (!ret)
-		ret = db_load_cost(db, r->job.cluster, r->job_id, &r->cost, err, sizeof(err));
+		ret = db_load_cost(db, r->job.cluster, ids, &r->cost, err, sizeof(err));
 	if (!ret)
 		ret = db_load_cpus(db, r->job.cluster, r->job_id, &r->cpus, &r->ncpus, err,
 				   sizeof(err));

@@ -20,7 +20,6 @@
 #include "render.h"
 
 #define RENDER_ARGV_WIDTH 60 /* terminal-ish: the argv column ends a line */
-#define RENDER_FIELD_MAX 512 /* bytes of one sanitised field, enough for width * 4 + "..." */
 
 /* A field for the terminal: control characters neutralised and long values clipped, so
  * job names and argv cannot move the cursor or break the table. NULL/empty become "-". */
@@ -31,6 +30,45 @@ static const char *render_safe(char *buf, size_t len, const char *s, size_t widt
 	if (slurmfmt_clip(buf, len, s, width))
 		return "?";
 	return buf;
+}
+
+const char *render_clip(char *buf, size_t len, const char *s, size_t width)
+{
+	const char *r = render_safe(buf, len, s, width);
+
+	if (r != buf)
+		snprintf(buf, len, "%s", r);
+	return buf;
+}
+
+void csv_str(FILE *f, const char *s, int last)
+{
+	if (s && strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else if (s) {
+		fputs(s, f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+void csv_int(FILE *f, int64_t v, int last)
+{
+	if (v >= 0)
+		fprintf(f, "%lld", (long long)v);
+	fputs(last ? "\r\n" : ",", f);
+}
+
+void csv_num(FILE *f, double v, int last)
+{
+	if (isfinite(v))
+		fprintf(f, "%.6f", v);
+	fputs(last ? "\r\n" : ",", f);
 }
 
 /* Prefer sacct's value (Slurm's record), fall back to what the plugin stored. */

@@ -8,6 +8,27 @@
 
 #include "report.h"
 
+#include <stdint.h>
+
+#define RENDER_FIELD_MAX 512 /* bytes of one sanitised field, enough for width * 4 + "..." */
+
+/* ANSI colours, used only when the report's color is set. */
+#define RENDER_RED "\033[31m"
+#define RENDER_GREEN "\033[32m"
+#define RENDER_YELLOW "\033[33m"
+#define RENDER_BOLD "\033[1m"
+#define RENDER_RESET "\033[0m"
+
+/* A field for the terminal: control characters neutralised, clipped to width columns;
+ * NULL or empty becomes "-". Returns buf (or a constant). */
+const char *render_clip(char *buf, size_t len, const char *s, size_t width);
+
+/* CSV fields (RFC 4180): quoted when they hold a comma, quote or line break; last ends the
+ * record with CRLF. Unknown values (NULL, negative counts, NaN) are empty. */
+void csv_str(FILE *f, const char *s, int last);
+void csv_int(FILE *f, int64_t v, int last);
+void csv_num(FILE *f, double v, int last);
+
 /* Both return 0, or -errno when writing failed. */
 int render_text(const struct report *r, FILE *f);
 int render_json(const struct report *r, FILE *f);

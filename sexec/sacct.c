@@ -357,16 +357,37 @@ out:
 int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacct_row **rows,
 		size_t *nrows, char *err, size_t errlen)
 {
-	char *const argv[] = { (char *)path,    "-P", "-n", "-j", (char *)jobarg,
-			       "--format=" SACCT_FORMAT, NULL };
+	const char *const sel[] = { "-j", jobarg, NULL };
+
+	return sacct_query_args(path, sel, timeout_s, rows, nrows, err, errlen);
+}
+
+#define SACCT_SEL_MAX 16
+
+int sacct_query_args(const char *path, const char *const *sel, int timeout_s,
+		     struct sacct_row **rows, size_t *nrows, char *err, size_t errlen)
+{
+	char *argv[SACCT_SEL_MAX + 6];
 	char errtext[SACCT_ERR_MAX + 1] = "", line[512];
 	struct sacct_child child = { .pid = -1, .out_fd = -1, .err_fd = -1 };
-	size_t outlen = 0;
+	size_t outlen = 0, i;
 	char *out = NULL;
 	int ret, status = 0;
 
 	*rows = NULL;
 	*nrows = 0;
+	argv[0] = (char *)path;
+	argv[1] = "-P";
+	argv[2] = "-n";
+	argv[3] = "--format=" SACCT_FORMAT;
+	for (i = 0; sel[i]; i++) {
+		if (i == SACCT_SEL_MAX) {
+			snprintf(err, errlen, "too many sacct arguments");
+			return -EINVAL;
+		}
+		argv[4 + i] = (char *)sel[i];
+	}
+	argv[4 + i] = NULL;
 	ret = sacct_spawn(&child, argv, err, errlen);
 	if (ret && child.pid <= 0)
 		return ret;

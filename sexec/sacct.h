@@ -21,6 +21,11 @@
 int sacct_query(const char *path, const char *jobarg, int timeout_s, struct sacct_row **rows,
 		size_t *nrows, char *err, size_t errlen);
 
+/* The same with the selection given as arguments (NULL-terminated, at most 16), for example
+ * { "-X", "-u", "alice", "-S", "now-7days", NULL }. */
+int sacct_query_args(const char *path, const char *const *sel, int timeout_s,
+		     struct sacct_row **rows, size_t *nrows, char *err, size_t errlen);
+
 /* Parse sacct -P -n output (modified in place). Lines that are not one of the job id forms
  * sexec understands (pending array ranges, heterogeneous jobs) are counted in *skipped.
  * Returns 0 or -ENOMEM. */

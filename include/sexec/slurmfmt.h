@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "sexec/record.h"
 
@@ -26,6 +27,12 @@ struct slurmfmt_jobsel {
 /* Parse a job selector. Returns 0, or -EINVAL when s is not exactly one of the forms above
  * (signs, spaces, empty parts, job id 0, overflowing numbers, unknown step names). */
 int slurmfmt_parse_jobsel(const char *s, struct slurmfmt_jobsel *sel);
+
+/* Parse a time as sacct's -S/-E take it, in local time: "now", "now-N" / "now+N" with an
+ * optional unit (seconds, the default, minutes, hours, days or weeks, as sacct spells them),
+ * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" and "YYYY-MM-DDTHH:MM:SS". Returns 0 with *out, or -EINVAL
+ * for anything else (including impossible dates such as 2026-02-30). */
+int slurmfmt_parse_time(const char *s, time_t now, time_t *out);
 
 /* Parse a sacct duration: "[D-]HH:MM:SS[.frac]", "MM:SS[.frac]", "D-HH[:MM]". Returns 0 with
  * seconds in *secs, -ENODATA for the words sacct prints when there is no value ("", "Unknown",

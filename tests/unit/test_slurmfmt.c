@@ -66,6 +66,49 @@ static void test_jobsel_valid(void)
 	CU_ASSERT_EQUAL(s.has_het, 0);
 }
 
+static void test_parse_time(void)
+{
+	static const char *const bad[] = {
+		"", "yesterday", "now-", "now-x", "now-7years", "now7", "2026-13-01", "2026-02-30",
+		"2026-1-01", "2026-01-01T25:00", "2026-01-01T10", "2026-01-01 10:00",
+		"2026-01-01T10:00:00Z", "1969-12-31", NULL,
+	};
+	const time_t now = 1800000000;
+	struct tm tm = { 0 };
+	time_t t = 42;
+	size_t i;
+
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("now", now, &t), 0);
+	CU_ASSERT_EQUAL(t, now);
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("now-7days", now, &t), 0);
+	CU_ASSERT_EQUAL(t, now - 7 * 86400);
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("now-3h", now, &t), 0);
+	CU_ASSERT_EQUAL(t, now - 3 * 3600);
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("now+90", now, &t), 0);
+	CU_ASSERT_EQUAL(t, now + 90);
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("now-2weeks", now, &t), 0);
+	CU_ASSERT_EQUAL(t, now - 14 * 86400);
+	/* Dates are local time, as sacct reads them. */
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("2026-11-24T03:50:07", now, &t), 0);
+	localtime_r(&t, &tm);
+	CU_ASSERT_EQUAL(tm.tm_year, 126);
+	CU_ASSERT_EQUAL(tm.tm_mon, 10);
+	CU_ASSERT_EQUAL(tm.tm_mday, 24);
+	CU_ASSERT_EQUAL(tm.tm_hour, 3);
+	CU_ASSERT_EQUAL(tm.tm_min, 50);
+	CU_ASSERT_EQUAL(tm.tm_sec, 7);
+	CU_ASSERT_EQUAL(slurmfmt_parse_time("2026-11-24", now, &t), 0);
+	localtime_r(&t, &tm);
+	CU_ASSERT_EQUAL(tm.tm_hour, 0);
+	CU_ASSERT_EQUAL(tm.tm_mday, 24);
+	for (i = 0; bad[i]; i++) {
+		t = 42;
+		if (slurmfmt_parse_time(bad[i], now, &t) != -EINVAL)
+			fprintf(stderr, "\ntime '%s' accepted\n", bad[i]);
+		CU_ASSERT_EQUAL(t, 42);
+	}
+}
+
 static void test_jobsel_malformed(void)
 {
 	static const char *const bad[] = {
@@ -472,6 +515,7 @@ int main(void)
 	} tests[] = {
 		{ "jobsel valid", test_jobsel_valid },
 		{ "jobsel malformed", test_jobsel_malformed },
+		{ "sacct times", test_parse_time },
 		{ "duration valid", test_duration_valid },
 		{ "duration nodata and malformed", test_duration_nodata_and_malformed },
 		{ "mem valid", test_mem_valid },
