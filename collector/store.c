@@ -20,7 +20,7 @@
 #include "store.h"
 
 #define STORE_MAX_PARAMS 12
-#define STORE_SCHEMA_VERSION 6 /* sql/migrations/006_time.sql */
+#define STORE_SCHEMA_VERSION 7 /* sql/migrations/007_short.sql */
 
 enum store_kind {
 	OP_ROW = 0,  /* a process row, in COPY text form */
@@ -64,7 +64,10 @@ enum store_kind {
 	" coalesce(sum(p.write_bytes), 0) AS wb, sum(p.on_cpu_us) AS oc,"		\
 	" sum(p.runq_us) AS rq, sum(p.io_us) AS io, sum(p.mem_us) AS mem,"		\
 	" sum(p.sleep_us) AS sl, sum(p.net_tx_bytes) AS tx, sum(p.net_rx_bytes) AS rx,"	\
-	" count(*) FILTER (WHERE p.oom_killed) AS oom"
+	" count(*) FILTER (WHERE p.oom_killed) AS oom,"					\
+	" count(*) FILTER (WHERE p.end_time - p.start_time < interval '1 second') AS sn,"	\
+	" coalesce(sum(p.cpu_user_us + p.cpu_sys_us) FILTER (WHERE p.end_time - p.start_time"	\
+	" < interval '1 second'), 0) AS scpu"
 #define STORE_TOOL_UPDATE							\
 	" ON CONFLICT (cluster, job_id, step, node, restart, tool) DO UPDATE SET"	\
 	" processes = EXCLUDED.processes, rows_dropped = EXCLUDED.rows_dropped,"	\
@@ -74,12 +77,14 @@ enum store_kind {
 	" write_bytes = EXCLUDED.write_bytes, on_cpu_us = EXCLUDED.on_cpu_us,"	\
 	" runq_us = EXCLUDED.runq_us, io_us = EXCLUDED.io_us, mem_us = EXCLUDED.mem_us,"	\
 	" sleep_us = EXCLUDED.sleep_us, net_tx_bytes = EXCLUDED.net_tx_bytes,"	\
-	" net_rx_bytes = EXCLUDED.net_rx_bytes, oom_kills = EXCLUDED.oom_kills"
+	" net_rx_bytes = EXCLUDED.net_rx_bytes, oom_kills = EXCLUDED.oom_kills,"	\
+	" short_processes = EXCLUDED.short_processes, short_cpu_us = EXCLUDED.short_cpu_us"
 #define STORE_TOOL_COLS								\
 	" INSERT INTO sexec.step_tool (cluster, job_id, step, node, restart, tool,"	\
 	" user_name, processes, rows_dropped, cpu_user_us, cpu_sys_us, wall_us,"	\
 	" rss_peak_kb, rss_kb_us, read_bytes, write_bytes, on_cpu_us, runq_us, io_us,"	\
-	" mem_us, sleep_us, net_tx_bytes, net_rx_bytes, oom_kills)"
+	" mem_us, sleep_us, net_tx_bytes, net_rx_bytes, oom_kills, short_processes,"	\
+	" short_cpu_us)"
 /* The folded values ($8) of a tool, by position: old journals carry 8. */
 #define STORE_DROP_ADD(a, i) " coalesce(a." a ", 0) + coalesce(d.v[" #i "], 0)"
 
@@ -165,14 +170,15 @@ static const struct {
 	 * step end, recomputed (not added to) when written again. */
 	[OP_STEP_TOOLS] = { STORE_RUN_CTE STORE_TOOL_COLS
 			    " SELECT $1, $2, $3, $4, restart, tool, user_name, n, 0, cu, cs, wall, rss,"
-			    " kbus, rb, wb, oc, rq, io, mem, sl, tx, rx, oom FROM (SELECT run.restart,"
+			    " kbus, rb, wb, oc, rq, io, mem, sl, tx, rx, oom, sn, scpu FROM (SELECT run.restart,"
 			    " run.user_name, coalesce(p.tool, '') AS tool," STORE_TOOL_SUMS " FROM run"
 			    STORE_RUN_PROCS " GROUP BY 1, 2, 3) t" STORE_TOOL_UPDATE, 6 },
 	/* A tool some of whose processes have no row (per-step cap, spool
 	 * full): its rows plus what was folded in memory. $8 holds processes,
 	 * cpu_user_us, cpu_sys_us, wall_us, rss_peak_kb, rss_kb_us, read_bytes,
 	 * write_bytes, on_cpu_us, runq_us, io_us, mem_us, sleep_us, net_tx,
-	 * net_rx and OOM kills of the folded ones. */
+	 * net_rx, OOM kills, and the processes shorter than a second and their CPU
+	 * µs of the folded ones. */
 	[OP_STEP_TOOL_DROP] = { STORE_RUN_CTE ", d AS (SELECT string_to_array($8, ',')::numeric[] AS v)"
 				STORE_TOOL_COLS
 				" SELECT $1, $2, $3, $4, a.restart, $7, a.user_name, a.n + d.v[1], d.v[1],"
@@ -181,7 +187,8 @@ static const struct {
 				STORE_DROP_ADD("oc", 9) "," STORE_DROP_ADD("rq", 10) ","
 				STORE_DROP_ADD("io", 11) "," STORE_DROP_ADD("mem", 12) ","
 				STORE_DROP_ADD("sl", 13) "," STORE_DROP_ADD("tx", 14) ","
-				STORE_DROP_ADD("rx", 15) "," STORE_DROP_ADD("oom", 16)
+				STORE_DROP_ADD("rx", 15) "," STORE_DROP_ADD("oom", 16) ","
+				STORE_DROP_ADD("sn", 17) "," STORE_DROP_ADD("scpu", 18)
 				" FROM d, (SELECT run.restart,"
 				" run.user_name," STORE_TOOL_SUMS " FROM run LEFT JOIN sexec.process p"
 				" ON p.cluster = $1 AND p.job_id = $2 AND p.step = $3 AND p.node = $4"
@@ -736,7 +743,8 @@ void store_put_step_rollup(struct store *s, const struct sexec_step_info *st, co
 					  d->rss_peak_kb, d->rss_kb_us, d->read_bytes, d->write_bytes);
 		op->params[7] = store_append_list(op->params[7], d->time_us, SEXEC_TIME_N);
 		op->params[7] = store_append_list(op->params[7], (const uint64_t[]){ d->net_tx,
-						  d->net_rx, d->oom_kills }, 3);
+						  d->net_rx, d->oom_kills, d->short_processes,
+						  d->short_cpu_us }, 5);
 		store_enqueue(s, op);
 	}
 	op = store_new_op(OP_STEP_TOTALS);

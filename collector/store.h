@@ -63,6 +63,7 @@ struct tool_drop {
 	uint64_t read_bytes, write_bytes;
 	uint64_t time_us[SEXEC_TIME_N];
 	uint64_t net_tx, net_rx, oom_kills;
+	uint64_t short_processes, short_cpu_us; /* those that lived less than a second */
 };
 
 struct store_stats {

@@ -417,6 +417,10 @@ static void tracker_fold(struct tstep *s, const struct proc_rec *rec)
 	d->net_tx += rec->net_tx;
 	d->net_rx += rec->net_rx;
 	d->oom_kills += rec->oom_killed != 0;
+	if (wall < 1000000) {
+		d->short_processes++;
+		d->short_cpu_us += rec->user_us + rec->sys_us;
+	}
 }
 
 /* The cookies of a step's registrations (caller frees); *n their count. */

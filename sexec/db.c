@@ -579,10 +579,22 @@ int db_load_tools(struct db *d, const char *cluster, const char *job_ids, struct
 		  size_t *n, char *err, size_t errlen)
 {
 	static const char sql[] =
-		"SELECT tool, sum(processes)::bigint, sum(rows_dropped)::bigint, "
-		"sum(cpu_user_us + cpu_sys_us)::bigint, sum(wall_us)::bigint, max(rss_peak_kb), "
-		"sum(read_bytes)::bigint, sum(write_bytes)::bigint FROM sexec.step_tool "
-		"WHERE cluster = $1 AND job_id = ANY($2::bigint[]) GROUP BY tool ORDER BY 4 DESC, 1";
+		"SELECT t.tool, sum(t.processes)::bigint, sum(t.rows_dropped)::bigint, "
+		"sum(t.cpu_user_us + t.cpu_sys_us)::bigint, sum(t.wall_us)::bigint, "
+		"max(t.rss_peak_kb), sum(t.read_bytes)::bigint, sum(t.write_bytes)::bigint, "
+		"sum(t.io_us)::bigint, sum(t.on_cpu_us + t.runq_us + t.io_us + t.mem_us)::bigint, "
+		/* A tool's used cost: its CPU-hours and GB-hours at its step's rates, as
+		 * sql/reports/pipeline.sql prices them. */
+		"sum(CASE WHEN c.currency IS NOT NULL THEN coalesce(c.core_rate, 0) * "
+		"(t.cpu_user_us + t.cpu_sys_us) / 3600000000.0 + coalesce(c.gb_rate, 0) * "
+		"t.rss_kb_us / (1024.0 * 1024.0 * 3600000000.0) END)::float8, "
+		"bool_and(c.currency IS NOT NULL), sum(t.short_processes)::bigint, "
+		"sum(t.short_cpu_us)::bigint, count(*) = count(t.short_processes) "
+		"FROM sexec.step_tool t LEFT JOIN sexec.step_cost c ON c.cluster = t.cluster "
+		"AND c.job_id = t.job_id AND c.step = t.step AND c.node = t.node "
+		"AND c.restart = t.restart "
+		"WHERE t.cluster = $1 AND t.job_id = ANY($2::bigint[]) GROUP BY t.tool "
+		"ORDER BY 4 DESC, 1";
 	struct rep_tool *t;
 	const char *params[2];
 	PGresult *res = NULL;
@@ -611,6 +623,12 @@ int db_load_tools(struct db *d, const char *cluster, const char *job_ids, struct
 		t[i].rss_peak_kb = db_int(res, i, 5, -1);
 		t[i].read_bytes = db_int(res, i, 6, -1);
 		t[i].write_bytes = db_int(res, i, 7, -1);
+		t[i].io_us = db_int(res, i, 8, -1);
+		t[i].demand_us = db_int(res, i, 9, -1);
+		t[i].cost = db_bool(res, i, 11) ? db_num(res, i, 10) : NAN;
+		/* Rows written before schema 7 do not count them: unknown. */
+		t[i].short_processes = db_bool(res, i, 14) ? db_int(res, i, 12, -1) : -1;
+		t[i].short_cpu_us = db_bool(res, i, 14) ? db_int(res, i, 13, -1) : -1;
 	}
 	PQclear(res);
 	*out = t;

@@ -3,6 +3,8 @@
  * Slurm accounted for it (sacct), as text or JSON, degrading gracefully when either is away. */
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,6 +558,7 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 	r.with_processes = o->processes || o->html;
 	r.with_samples = o->timeline || o->html || o->json;
 	r.color = o->color;
+	r.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	r.all_tools = o->tools;
 	r.with_timeline = o->timeline;
 
@@ -605,6 +608,8 @@ int main(int argc, char **argv)
 	struct sexec_conf conf;
 	char err[ERR_MAX];
 
+	/* Only the character set: numbers stay in the C locale for scripts. */
+	setlocale(LC_CTYPE, "");
 	if (main_parse_opts(argc, argv, &o))
 		return EXIT_USAGE;
 	/* An explicit -c must exist; the default file may be absent (defaults apply). */

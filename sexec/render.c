@@ -327,39 +327,58 @@ static void render_text_processes(const struct report *r, FILE *f)
 
 #define RENDER_TOP_TOOLS 10
 
-static void render_text_tools(const struct report *r, FILE *f)
+void render_text_tools(const struct rep_tool *tools, size_t ntools, const char *currency,
+		       int all, FILE *f)
 {
-	char name[64], cpu[32], wall[32], rss[32], rd[32], wr[32];
-	size_t i;
+	char name[64], cpu[32], wall[32], rss[32], rd[32], wr[32], io[16], cost[32];
+	size_t i, shown = all ? ntools : ntools < RENDER_TOP_TOOLS ? ntools : RENDER_TOP_TOOLS;
 
-	if (!r->ntools)
+	if (!ntools)
 		return;
-	fprintf(f, "\nTop tools (of %zu)\n", r->ntools);
-	fprintf(f, "  %-24s %9s %10s %10s %9s %9s %9s\n", "TOOL", "PROCS", "CPU", "WALL",
-		"PEAK RSS", "READ", "WRITTEN");
-	for (i = 0; i < r->ntools && i < RENDER_TOP_TOOLS; i++) {
-		const struct rep_tool *t = &r->tools[i];
+	if (shown < ntools)
+		fprintf(f, "\nTop tools (%zu of %zu; --tools lists all)\n", shown, ntools);
+	else
+		fprintf(f, "\nTools (%zu)\n", ntools);
+	fprintf(f, "  %-24s %9s %10s %10s %6s %9s %9s %9s %10s\n", "TOOL", "PROCS", "CPU",
+		"WALL", "I/O", "PEAK RSS", "READ", "WRITTEN", "COST");
+	for (i = 0; i < shown; i++) {
+		const struct rep_tool *t = &tools[i];
 
 		slurmfmt_fmt_duration((double)t->cpu_us / 1e6, cpu, sizeof(cpu));
 		slurmfmt_fmt_duration((double)t->wall_us / 1e6, wall, sizeof(wall));
 		slurmfmt_fmt_bytes(t->rss_peak_kb < 0 ? -1 : t->rss_peak_kb * 1024, rss, sizeof(rss));
 		slurmfmt_fmt_bytes(t->read_bytes, rd, sizeof(rd));
 		slurmfmt_fmt_bytes(t->write_bytes, wr, sizeof(wr));
-		fprintf(f, "  %-24s %9lld %10s %10s %9s %9s %9s\n",
+		/* I/O wait: the share of the tool's demand spent blocked on I/O. */
+		if (t->io_us >= 0 && t->demand_us > 0)
+			snprintf(io, sizeof(io), "%.0f%%",
+				 100.0 * (double)t->io_us / (double)t->demand_us);
+		else
+			snprintf(io, sizeof(io), "-");
+		if (isfinite(t->cost))
+			snprintf(cost, sizeof(cost), "%.2f", t->cost);
+		else
+			snprintf(cost, sizeof(cost), "-");
+		fprintf(f, "  %-24s %9lld %10s %10s %6s %9s %9s %9s %10s\n",
 			render_safe(name, sizeof(name), *t->tool ? t->tool : "(other)", 24),
-			(long long)t->processes, cpu, wall, rss, rd, wr);
+			(long long)t->processes, cpu, wall, io, rss, rd, wr, cost);
 	}
-	for (i = 0; i < r->ntools; i++)
-		if (r->tools[i].rows_dropped) {
+	if (currency && *currency) {
+		char cur[32];
+
+		fprintf(f, "  (cost in %s: CPU-hours and GB-hours at each step's rates)\n",
+			render_safe(cur, sizeof(cur), currency, 8));
+	}
+	for (i = 0; i < ntools; i++)
+		if (tools[i].rows_dropped) {
 			fprintf(f, "  (per-process rows were given up for some processes: the totals "
 				   "above still count them)\n");
 			break;
 		}
 }
 
-static void render_text_cost(const struct report *r, FILE *f)
+void render_text_cost(const struct rep_cost *c, FILE *f)
 {
-	const struct rep_cost *c = &r->cost;
 	char curbuf[16];
 	const char *cur;
 
@@ -456,14 +475,294 @@ static void render_json_diagnosis(const struct report *r, struct json *j)
 	json_array_end(j);
 }
 
+/* The job's use of what it asked for, for the bars and the consistency line. */
+struct render_use {
+	double busy_s, alloc_core_s; /* on-CPU (else CPU) time, CPUs x elapsed */
+	double cpu_s;                /* observed CPU (user + system) */
+	double peak, req;            /* memory bytes */
+	double elapsed_s, limit_s;
+	int64_t short_n, short_cpu_us, tools_cpu_us;
+};
+
+static void render_use(const struct report *r, struct render_use *u)
+{
+	const struct sacct_row *sj = r->sacct_job;
+	int have_time = 0, short_known = 0;
+	size_t i;
+
+	memset(u, 0, sizeof(*u));
+	u->alloc_core_s = u->peak = u->req = u->elapsed_s = u->limit_s = NAN;
+	u->short_n = u->short_cpu_us = -1;
+	for (i = 0; i < r->nsteps; i++) {
+		const struct rep_step *s = &r->steps[i];
+		double peak = (double)s->mem_peak;
+
+		u->cpu_s += (double)(s->cpu_user_us + s->cpu_sys_us) / 1e6;
+		if (s->has_time) {
+			have_time = 1;
+			u->busy_s += (double)s->time_us[0] / 1e6;
+		}
+		if (s->mem_peak < 0 && s->sacct && s->sacct->max_rss_bytes >= 0)
+			peak = (double)s->sacct->max_rss_bytes;
+		if (peak >= 0 && !(peak <= u->peak))
+			u->peak = peak;
+	}
+	if (!have_time)
+		u->busy_s = u->cpu_s;
+	if (sj) {
+		u->elapsed_s = sj->elapsed_s;
+		u->limit_s = sj->timelimit_s;
+		if (sj->req_mem_bytes > 0)
+			u->req = (double)sj->req_mem_bytes;
+		if (sj->alloc_cpus > 0 && isfinite(sj->elapsed_s))
+			u->alloc_core_s = (double)sj->alloc_cpus * sj->elapsed_s;
+	}
+	for (i = 0; i < r->ntools; i++) {
+		u->tools_cpu_us += r->tools[i].cpu_us;
+		if (r->tools[i].short_processes >= 0) {
+			short_known = 1;
+			u->short_n = (u->short_n < 0 ? 0 : u->short_n) + r->tools[i].short_processes;
+			u->short_cpu_us = (u->short_cpu_us < 0 ? 0 : u->short_cpu_us) +
+					  r->tools[i].short_cpu_us;
+		}
+	}
+	if (!short_known)
+		u->short_n = u->short_cpu_us = -1;
+}
+
+#define RENDER_BAR_WIDTH 20
+
+/* "[#######.............]" for a share (clamped to 0..1), coloured by how good it is:
+ * good < warn < bad, where higher is worse when rising is set. */
+static void render_bar(FILE *f, double share, int color, int utf8, double warn, double bad,
+		       int rising)
+{
+	int i, n = (int)lround((share < 0 ? 0 : share > 1 ? 1 : share) * RENDER_BAR_WIDTH);
+	const char *col = RENDER_GREEN;
+
+	if (rising ? share >= bad : share <= bad)
+		col = RENDER_RED;
+	else if (rising ? share >= warn : share <= warn)
+		col = RENDER_YELLOW;
+	fputc('[', f);
+	if (color)
+		fputs(col, f);
+	for (i = 0; i < RENDER_BAR_WIDTH; i++)
+		fputs(i < n ? (utf8 ? "\u2588" : "#") : (utf8 ? "\u00b7" : "."), f);
+	if (color)
+		fputs(RENDER_RESET, f);
+	fputc(']', f);
+}
+
+/* Bars for CPU busy of the allocation, memory peak of the request and time-limit use; the
+ * consistency of observed CPU with sacct's TotalCPU; the short-lived processes. */
+static void render_text_use(const struct report *r, FILE *f)
+{
+	const struct sacct_row *sj = r->sacct_job;
+	struct render_use u;
+	char a[32], b[32], c[32];
+
+	render_use(r, &u);
+	fputc('\n', f);
+	if (r->observed && isfinite(u.alloc_core_s) && u.alloc_core_s > 0) {
+		double share = u.busy_s / u.alloc_core_s;
+
+		fprintf(f, "  %-10s ", "CPU busy");
+		render_bar(f, share, r->color, r->utf8, 0.5, 0.25, 0);
+		slurmfmt_fmt_duration(u.busy_s, a, sizeof(a));
+		slurmfmt_fmt_duration(u.alloc_core_s, b, sizeof(b));
+		fprintf(f, " %4.0f%%  %s of %s allocated core time (%.2f of %lld cores)\n",
+			100 * share, a, b, u.elapsed_s > 0 ? u.busy_s / u.elapsed_s : 0.0,
+			(long long)sj->alloc_cpus);
+	}
+	if (isfinite(u.peak) && isfinite(u.req)) {
+		double share = u.peak / u.req;
+
+		fprintf(f, "  %-10s ", "Memory");
+		render_bar(f, share, r->color, r->utf8, 0.9, 0.97, 1);
+		slurmfmt_fmt_bytes((int64_t)u.peak, a, sizeof(a));
+		slurmfmt_fmt_bytes((int64_t)u.req, b, sizeof(b));
+		fprintf(f, " %4.0f%%  peak %s of %s requested\n", 100 * share, a, b);
+	}
+	if (isfinite(u.elapsed_s) && isfinite(u.limit_s) && u.limit_s > 0) {
+		double share = u.elapsed_s / u.limit_s;
+
+		fprintf(f, "  %-10s ", "Time limit");
+		render_bar(f, share, r->color, r->utf8, 0.8, 0.95, 1);
+		slurmfmt_fmt_duration(u.elapsed_s, a, sizeof(a));
+		slurmfmt_fmt_duration(u.limit_s, b, sizeof(b));
+		fprintf(f, " %4.0f%%  used %s of %s\n", 100 * share, a, b);
+	}
+	/* Two independent accounts of the same CPU: a large difference says which one
+	 * missed something. */
+	if (r->observed && sj && isfinite(sj->total_cpu_s)) {
+		slurmfmt_fmt_duration(u.cpu_s, a, sizeof(a));
+		slurmfmt_fmt_duration(sj->total_cpu_s, b, sizeof(b));
+		fprintf(f, "  %-10s observed CPU %s, sacct TotalCPU %s: ", "Check", a, b);
+		if (sj->total_cpu_s <= 0 && u.cpu_s >= 1)
+			fprintf(f, "Slurm recorded no CPU for this job (its jobacct_gather plugin "
+				   "did not sample it)\n");
+		else if (fabs(u.cpu_s - sj->total_cpu_s) <= 1 ||
+			 fabs(u.cpu_s - sj->total_cpu_s) <= 0.05 * sj->total_cpu_s)
+			fprintf(f, "consistent\n");
+		else if (u.cpu_s > sj->total_cpu_s)
+			fprintf(f, "sexec saw %.0f%% more (processes Slurm's accounting missed: "
+				   "short-lived, or outside the job's tasks)\n",
+				100 * (u.cpu_s - sj->total_cpu_s) / (sj->total_cpu_s > 0 ?
+								      sj->total_cpu_s : 1));
+		else
+			fprintf(f, "sexec saw %.0f%% less (it missed processes: collector down, "
+				   "events lost, or the job still running)\n",
+				100 * (sj->total_cpu_s - u.cpu_s) / sj->total_cpu_s);
+	}
+	if (u.short_n > 0) {
+		slurmfmt_fmt_duration((double)u.short_cpu_us / 1e6, c, sizeof(c));
+		fprintf(f, "  %-10s %lld process%s shorter than 1 s used %.0f%% of the CPU (%s)\n",
+			"Short", (long long)u.short_n, u.short_n == 1 ? "" : "es",
+			u.tools_cpu_us > 0 ? 100.0 * (double)u.short_cpu_us / (double)u.tools_cpu_us
+					   : 0.0, c);
+	}
+}
+
+/* Sparkline levels: eight block heights, or ASCII where UTF-8 is not available. */
+static void render_spark(FILE *f, const double *v, size_t n, double max, int utf8)
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583", "\u2584",
+					       "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = "_.-:=+*#";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int k;
+
+		if (!isfinite(v[i])) {
+			fputc(' ', f);
+			continue;
+		}
+		k = max > 0 ? (int)lround(v[i] / max * 7) : 0;
+		k = k < 0 ? 0 : k > 7 ? 7 : k;
+		if (utf8)
+			fputs(blocks[k], f);
+		else
+			fputc(ascii[k], f);
+	}
+}
+
+#define RENDER_SPARK_WIDTH 60
+
+/* Series of one step run from its samples, resampled to at most RENDER_SPARK_WIDTH
+ * columns by averaging: cores busy, memory in use, disk I/O rate, I/O pressure. */
+static void render_timeline_run(const struct report *r, const struct rep_sample *s, size_t n,
+				FILE *f)
+{
+	enum { T_CPU, T_RSS, T_IO, T_PIO, T_N };
+	static const char *const names[T_N] = { "CPU cores", "Memory", "Disk I/O", "I/O stall" };
+	double col[T_N][RENDER_SPARK_WIDTH], cnt[T_N][RENDER_SPARK_WIDTH], max[T_N] = { 0 };
+	double t0 = s[0].t, span = s[n - 1].t - s[0].t;
+	size_t i, k, w = n - 1 < RENDER_SPARK_WIDTH ? n - 1 : RENDER_SPARK_WIDTH;
+	char a[32], b[32], node[RENDER_FIELD_MAX];
+
+	memset(col, 0, sizeof(col));
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 1; i < n; i++) {
+		double dt = s[i].t - s[i - 1].t, v[T_N];
+		size_t c = span > 0 ? (size_t)((s[i].t - t0) / span * (double)(w - 1) + 0.5) : 0;
+		int cpu = s[i].v[REP_S_CG_CPU] >= 0 && s[i - 1].v[REP_S_CG_CPU] >= 0 ? REP_S_CG_CPU
+										   : REP_S_ON_CPU;
+
+		if (dt <= 0 || c >= w)
+			continue;
+		v[T_CPU] = s[i].v[cpu] >= 0 && s[i - 1].v[cpu] >= 0
+				   ? (double)(s[i].v[cpu] - s[i - 1].v[cpu]) / 1e6 / dt : NAN;
+		v[T_RSS] = s[i].v[REP_S_RSS] >= 0 ? (double)s[i].v[REP_S_RSS] : NAN;
+		v[T_IO] = s[i].v[REP_S_IO_READ] >= 0 && s[i - 1].v[REP_S_IO_READ] >= 0
+				  ? (double)(s[i].v[REP_S_IO_READ] + s[i].v[REP_S_IO_WRITE] -
+					     s[i - 1].v[REP_S_IO_READ] - s[i - 1].v[REP_S_IO_WRITE]) / dt
+				  : NAN;
+		v[T_PIO] = s[i].v[REP_S_PSI_IO] >= 0 && s[i - 1].v[REP_S_PSI_IO] >= 0
+				   ? (double)(s[i].v[REP_S_PSI_IO] - s[i - 1].v[REP_S_PSI_IO]) / 1e6 /
+					     dt * 100
+				   : NAN;
+		for (k = 0; k < T_N; k++) {
+			if (!isfinite(v[k]) || v[k] < 0)
+				continue;
+			col[k][c] += v[k];
+			cnt[k][c]++;
+		}
+	}
+	for (k = 0; k < T_N; k++)
+		for (i = 0; i < w; i++) {
+			col[k][i] = cnt[k][i] ? col[k][i] / cnt[k][i] : NAN;
+			if (isfinite(col[k][i]) && col[k][i] > max[k])
+				max[k] = col[k][i];
+		}
+	slurmfmt_fmt_duration(span, a, sizeof(a));
+	fprintf(f, "  step %s on %s%s: %zu samples over %s\n", s[0].step,
+		render_safe(node, sizeof(node), s[0].node, 30), s[0].restart ? " (requeued)" : "",
+		n, a);
+	for (k = 0; k < T_N; k++) {
+		for (i = 0; i < w && !isfinite(col[k][i]); i++)
+			;
+		if (i == w)
+			continue;
+		fprintf(f, "    %-10s ", names[k]);
+		render_spark(f, col[k], w, max[k], r->utf8);
+		fprintf(f, "%*s", (int)(RENDER_SPARK_WIDTH - w) + 1, "");
+		switch (k) {
+		case T_CPU:
+			fprintf(f, "max %.2f\n", max[k]);
+			break;
+		case T_RSS:
+			slurmfmt_fmt_bytes((int64_t)max[k], b, sizeof(b));
+			fprintf(f, "max %s\n", b);
+			break;
+		case T_IO:
+			slurmfmt_fmt_bytes((int64_t)max[k], b, sizeof(b));
+			fprintf(f, "max %s/s\n", b);
+			break;
+		default:
+			fprintf(f, "max %.0f%%\n", max[k]);
+		}
+	}
+}
+
+static void render_text_timeline(const struct report *r, FILE *f)
+{
+	size_t i = 0, j;
+
+	fprintf(f, "\nTimeline (one sample per sample_interval_s, plus a step's start and end)\n");
+	if (!r->nsamples)
+		fprintf(f, "  (no samples: the collector records them from schema 6 on, every "
+			   "sample_interval_s)\n");
+	while (i < r->nsamples) {
+		for (j = i + 1; j < r->nsamples && !strcmp(r->samples[j].step, r->samples[i].step) &&
+				!strcmp(r->samples[j].node, r->samples[i].node) &&
+				r->samples[j].restart == r->samples[i].restart;
+		     j++)
+			;
+		if (r->sel.has_step && strcmp(r->samples[i].step, r->sel.step) != 0) {
+			i = j;
+			continue;
+		}
+		if (j - i >= 2)
+			render_timeline_run(r, &r->samples[i], j - i, f);
+		else
+			fprintf(f, "  step %s: one sample only\n", r->samples[i].step);
+		i = j;
+	}
+}
+
 int render_text(const struct report *r, FILE *f)
 {
 	render_text_header(r, f);
+	render_text_use(r, f);
 	render_text_steps(r, f);
 	render_text_time(r, f);
 	render_text_diagnosis(r, f);
-	render_text_tools(r, f);
-	render_text_cost(r, f);
+	render_text_tools(r->tools, r->ntools, r->cost.currency, r->all_tools, f);
+	render_text_cost(&r->cost, f);
+	if (r->with_timeline)
+		render_text_timeline(r, f);
 	if (r->with_processes)
 		render_text_processes(r, f);
 	if (fflush(f) || ferror(f))
@@ -742,14 +1041,14 @@ static void render_json_processes(const struct report *r, struct json *j)
 	json_array_end(j);
 }
 
-static void render_json_tools(const struct report *r, struct json *j)
+void render_json_tools(const struct rep_tool *tools, size_t ntools, struct json *j)
 {
 	size_t i;
 
 	json_key(j, "tools");
 	json_array_begin(j);
-	for (i = 0; i < r->ntools; i++) {
-		const struct rep_tool *t = &r->tools[i];
+	for (i = 0; i < ntools; i++) {
+		const struct rep_tool *t = &tools[i];
 
 		json_object_begin(j);
 		json_key(j, "tool");
@@ -768,15 +1067,20 @@ static void render_json_tools(const struct report *r, struct json *j)
 		json_int_or_null(j, t->read_bytes);
 		json_key(j, "write_bytes");
 		json_int_or_null(j, t->write_bytes);
+		json_key(j, "io_s");
+		json_seconds(j, t->io_us >= 0 ? (double)t->io_us / 1e6 : NAN);
+		json_key(j, "io_wait_share");
+		json_seconds(j, t->io_us >= 0 && t->demand_us > 0
+					? (double)t->io_us / (double)t->demand_us : NAN);
+		json_key(j, "used_cost");
+		json_seconds(j, t->cost);
 		json_object_end(j);
 	}
 	json_array_end(j);
 }
 
-static void render_json_cost(const struct report *r, struct json *j)
+void render_json_cost(const struct rep_cost *c, struct json *j)
 {
-	const struct rep_cost *c = &r->cost;
-
 	json_key(j, "cost");
 	if (!c->known) {
 		json_null(j);
@@ -811,8 +1115,8 @@ int render_json(const struct report *r, FILE *f)
 	json_object_begin(&j);
 	render_json_job(r, &j);
 	render_json_steps(r, &j);
-	render_json_tools(r, &j);
-	render_json_cost(r, &j);
+	render_json_tools(r->tools, r->ntools, &j);
+	render_json_cost(&r->cost, &j);
 	render_json_diagnosis(r, &j);
 	if (r->with_processes)
 		render_json_processes(r, &j);

@@ -29,6 +29,14 @@ void csv_str(FILE *f, const char *s, int last);
 void csv_int(FILE *f, int64_t v, int last);
 void csv_num(FILE *f, double v, int last);
 
+/* Sections shared by the job and array views. */
+struct json;
+void render_text_tools(const struct rep_tool *tools, size_t ntools, const char *currency,
+		       int all, FILE *f);
+void render_text_cost(const struct rep_cost *c, FILE *f);
+void render_json_tools(const struct rep_tool *tools, size_t ntools, struct json *j);
+void render_json_cost(const struct rep_cost *c, struct json *j);
+
 /* Both return 0, or -errno when writing failed. */
 int render_text(const struct report *r, FILE *f);
 int render_json(const struct report *r, FILE *f);

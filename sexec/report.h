@@ -132,6 +132,9 @@ struct rep_sample {
 struct rep_tool {
 	char *tool; /* "" when no tool was recognised */
 	int64_t processes, rows_dropped, cpu_us, wall_us, rss_peak_kb, read_bytes, write_bytes;
+	int64_t io_us, demand_us; /* blocked on I/O, and on CPU + run queue + I/O + memory; -1 */
+	double cost;              /* used cost at its steps' rates; NaN without rates */
+	int64_t short_processes, short_cpu_us; /* lived less than 1 s; -1 when not counted */
 };
 
 /* The job's cost (sexec.step_cost): allocation from the step that spans it on
@@ -162,6 +165,7 @@ struct report {
 	size_t nsteps;
 
 	int color;         /* colour the text (a terminal without NO_COLOR, or --color) */
+	int utf8;          /* the terminal takes UTF-8 (block characters in bars) */
 	int all_tools;     /* --tools: every tool, not the top ones */
 	int with_timeline; /* --timeline */
 
