@@ -736,3 +736,19 @@ out:
 	PQclear(res);
 	return ret;
 }
+
+long db_count_array_tasks(struct db *d, const char *cluster, uint32_t array_job_id)
+{
+	static const char sql[] = "SELECT count(*) FROM sexec.job WHERE ($1 = '' OR cluster = $1) "
+				  "AND array_job_id = $2";
+	char err[256];
+	PGresult *res;
+	long n;
+
+	if (db_query_job(d, sql, cluster ? cluster : "", array_job_id, 2, NULL, &res, err,
+			 sizeof(err)))
+		return 0;
+	n = (long)db_int(res, 0, 0, 0);
+	PQclear(res);
+	return n;
+}

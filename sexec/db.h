@@ -38,6 +38,9 @@ int db_find_job(struct db *d, uint32_t job_id, const char *prefer_cluster, struc
 int db_find_array_task(struct db *d, uint32_t array_job_id, uint32_t task_id,
 		       const char *prefer_cluster, uint32_t *job_id, char *err, size_t errlen);
 
+/* Tasks of array job array_job_id in the database (0 on any error). */
+long db_count_array_tasks(struct db *d, const char *cluster, uint32_t array_job_id);
+
 /* Step rows per node, with the processes on each summed up, for one job. */
 int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,
 		  size_t *n, char *err, size_t errlen);

@@ -36,7 +36,7 @@
 struct list_db {
 	uint32_t job_id;
 	int64_t array_job_id, array_task_id;
-	char *user, *name, *partition, *account;
+	char *cluster, *user, *name, *partition, *account;
 	double start_s, end_s; /* epoch; NaN when unknown or still running */
 	int has_time;
 	int64_t time_us[SEXEC_TIME_N];
@@ -46,6 +46,7 @@ struct list_db {
 
 static void list_db_free(struct list_db *d)
 {
+	free(d->cluster);
 	free(d->user);
 	free(d->name);
 	free(d->partition);
@@ -79,7 +80,8 @@ static int list_db_query(struct db *d, const struct cli_opts *o, const char *clu
 		"FROM sexec.step_tool tl JOIN j USING (cluster, job_id) GROUP BY 1, 2) "
 		"SELECT j.job_id, j.array_job_id, j.array_task_id, j.user_name, j.job_name, "
 		"j.partition, j.account, extract(epoch FROM s.t0), extract(epoch FROM s.t1), "
-		"s.nt, s.oc, s.rq, s.io, s.mem, s.sl, s.ac, t.cpu, s.mp, s.oom, s.np, s.lost, s.cpl "
+		"s.nt, s.oc, s.rq, s.io, s.mem, s.sl, s.ac, t.cpu, s.mp, s.oom, s.np, s.lost, s.cpl, "
+		"j.cluster "
 		"FROM j LEFT JOIN s USING (cluster, job_id) LEFT JOIN t USING (cluster, job_id) "
 		"WHERE $2 <> '' OR (coalesce(s.t0, j.first_seen) < to_timestamp($7::double precision) "
 		"AND coalesce(s.t1, now()) >= to_timestamp($6::double precision)) "
@@ -133,6 +135,7 @@ static int list_db_query(struct db *d, const struct cli_opts *o, const char *clu
 		x->processes = db_int(res, i, 19, -1);
 		x->lost = db_int(res, i, 20, 0);
 		x->complete = db_bool(res, i, 21);
+		x->cluster = db_str(res, i, 22, &oom);
 	}
 	PQclear(res);
 	if (oom) {
@@ -400,6 +403,12 @@ static int list_load_totals(struct db *d, const char *cluster, struct list_set *
 	char *ids;
 	int ret;
 
+	/* The tasks of one array are on one cluster: the first observed one's. */
+	for (i = 0; i < set->njobs && !set->jobs[i].observed; i++)
+		;
+	if (i == set->njobs)
+		return 0;
+	cluster = set->jobs[i].db->cluster;
 	for (i = 0; i < set->njobs; i++)
 		len += 12;
 	ids = malloc(len + 1);
@@ -776,6 +785,309 @@ int list_show(const struct cli_opts *o, const struct sexec_conf *conf, FILE *out
 			a, b, set.njobs);
 		if (set.njobs)
 			list_text_table(&set, out, o->color);
+	}
+	if (fflush(out) || ferror(out)) {
+		fprintf(stderr, "sexec: cannot write the output\n");
+		code = EXIT_ERROR;
+	}
+	for (i = 0; i < set.nwarnings; i++)
+		fprintf(stderr, "sexec: warning: %s\n", set.warnings[i]);
+out:
+	list_set_free(&set);
+	return code;
+}
+
+/* The tasks of an array job added up: thread time, CPU, allocation, memory. */
+struct list_total {
+	size_t tasks, observed;
+	int has_time;
+	int64_t time_us[SEXEC_TIME_N];
+	int64_t processes, oom_kills, cpu_us;
+	double alloc_core_s, elapsed_sum_s, elapsed_max_s, first_start, last_end;
+	double peak, req, limit, total_cpu_s;
+	int64_t alloc_cpus;
+};
+
+static void list_total(const struct list_set *set, struct list_total *t)
+{
+	size_t i;
+	int k;
+
+	memset(t, 0, sizeof(*t));
+	t->peak = t->req = t->limit = t->first_start = t->last_end = NAN;
+	t->elapsed_max_s = NAN;
+	t->alloc_cpus = -1;
+	for (i = 0; i < set->njobs; i++) {
+		const struct list_job *j = &set->jobs[i];
+		double peak = j->mem_peak >= 0 ? (double)j->mem_peak : (double)j->max_rss;
+
+		t->tasks++;
+		if (j->observed) {
+			t->observed++;
+			if (j->processes > 0)
+				t->processes += j->processes;
+			if (j->oom_kills > 0)
+				t->oom_kills += j->oom_kills;
+			if (j->cpu_us > 0)
+				t->cpu_us += j->cpu_us;
+		}
+		if (j->has_time) {
+			t->has_time = 1;
+			for (k = 0; k < SEXEC_TIME_N; k++)
+				t->time_us[k] += j->time_us[k];
+		}
+		if (j->alloc_cpus > 0 && j->elapsed_s >= 0)
+			t->alloc_core_s += (double)j->alloc_cpus * j->elapsed_s;
+		if (j->alloc_cpus > t->alloc_cpus)
+			t->alloc_cpus = j->alloc_cpus;
+		if (j->elapsed_s >= 0) {
+			t->elapsed_sum_s += j->elapsed_s;
+			if (!(j->elapsed_s <= t->elapsed_max_s))
+				t->elapsed_max_s = j->elapsed_s;
+		}
+		if (isfinite(j->total_cpu_s))
+			t->total_cpu_s += j->total_cpu_s;
+		if (peak >= 0 && !(peak <= t->peak))
+			t->peak = peak;
+		if (j->req_mem > 0 && !((double)j->req_mem <= t->req))
+			t->req = (double)j->req_mem;
+		if (isfinite(j->timelimit_s) && !(j->timelimit_s <= t->limit))
+			t->limit = j->timelimit_s;
+		if (isfinite(j->start_s) && !(j->start_s >= t->first_start))
+			t->first_start = j->start_s;
+		if (isfinite(j->start_s) && j->elapsed_s >= 0 &&
+		    !(j->start_s + j->elapsed_s <= t->last_end))
+			t->last_end = j->start_s + j->elapsed_s;
+	}
+}
+
+/* The array's notes: the class and idle rules over every task's time and allocation, the
+ * memory rule with the largest task's peak against the per-task request, the time-limit
+ * rule with the longest task. */
+static int list_array_diagnose(const struct list_total *t, struct sexec_diag *d, int max)
+{
+	struct sexec_diag_in in;
+	struct sexec_diag lim[SEXEC_DIAG_MAX];
+	int n, m, i;
+
+	memset(&in, 0, sizeof(in));
+	in.have_time = t->has_time;
+	in.t.on_cpu = (double)t->time_us[0] / 1e6;
+	in.t.runq = (double)t->time_us[1] / 1e6;
+	in.t.io = (double)t->time_us[2] / 1e6;
+	in.t.mem = (double)t->time_us[3] / 1e6;
+	in.t.sleep = (double)t->time_us[4] / 1e6;
+	/* alloc_cpus x elapsed_s must be the tasks' allocated core time. */
+	in.alloc_cpus = t->alloc_cpus > 0 ? (double)t->alloc_cpus : NAN;
+	in.elapsed_s = t->alloc_cpus > 0 ? t->alloc_core_s / (double)t->alloc_cpus : NAN;
+	in.timelimit_s = NAN;
+	in.req_mem_bytes = t->req;
+	in.peak_mem_bytes = t->peak;
+	in.oom_kills = (long)t->oom_kills;
+	n = diagnose(&in, d, max);
+	memset(&in, 0, sizeof(in));
+	in.alloc_cpus = in.req_mem_bytes = in.peak_mem_bytes = NAN;
+	in.elapsed_s = t->elapsed_max_s;
+	in.timelimit_s = t->limit;
+	m = diagnose(&in, lim, SEXEC_DIAG_MAX);
+	for (i = 0; i < m && n < max; i++)
+		d[n++] = lim[i];
+	return n;
+}
+
+static void list_array_text(const struct list_set *set, const struct list_total *t,
+			    const struct sexec_diag *d, int nd, int color, int all_tools, FILE *f)
+{
+	static const char *const heads[SEXEC_TIME_N] = { "on CPU", "run queue", "I/O", "memory",
+							  "sleep" };
+	const struct list_job *first = set->njobs ? &set->jobs[0] : NULL;
+	char a[RENDER_FIELD_MAX], b[RENDER_FIELD_MAX], c[RENDER_FIELD_MAX];
+	char states[512] = "";
+	size_t i, k, o = 0;
+
+	fprintf(f, "%sArray job %lld%s  %s  (%zu task%s)\n", color ? RENDER_BOLD : "",
+		(long long)set->array_job_id, color ? RENDER_RESET : "",
+		render_clip(a, sizeof(a), first ? list_name(first) : NULL, 60), t->tasks,
+		t->tasks == 1 ? "" : "s");
+	if (first)
+		fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "User",
+			render_clip(a, sizeof(a), first->sacct ? first->sacct->user :
+						  first->db ? first->db->user : NULL, 20),
+			"Account",
+			render_clip(b, sizeof(b), first->sacct ? first->sacct->account :
+						  first->db ? first->db->account : NULL, 20),
+			"Partition",
+			render_clip(c, sizeof(c), first->sacct ? first->sacct->partition :
+						  first->db ? first->db->partition : NULL, 20));
+	/* "3 COMPLETED, 1 FAILED": states in order of first appearance. */
+	for (i = 0; i < set->njobs && o < sizeof(states); i++) {
+		const char *st = set->jobs[i].sacct ? set->jobs[i].sacct->state : "unknown";
+		size_t n = 0;
+
+		for (k = 0; k < i; k++)
+			if (!strcmp(st, set->jobs[k].sacct ? set->jobs[k].sacct->state : "unknown"))
+				break;
+		if (k < i)
+			continue;
+		for (k = i; k < set->njobs; k++)
+			if (!strcmp(st, set->jobs[k].sacct ? set->jobs[k].sacct->state : "unknown"))
+				n++;
+		o += (size_t)snprintf(states + o, sizeof(states) - o, "%s%zu %s", o ? ", " : "", n,
+				      render_clip(a, sizeof(a), st, 20));
+	}
+	fprintf(f, "  %-10s %s\n", "States", states);
+	fprintf(f, "  %-10s %zu of %zu tasks, %lld processes\n", "Observed", t->observed, t->tasks,
+		(long long)t->processes);
+	slurmfmt_fmt_duration(t->elapsed_sum_s, a, sizeof(a));
+	slurmfmt_fmt_duration(t->elapsed_max_s, b, sizeof(b));
+	slurmfmt_fmt_duration(isfinite(t->last_end) && isfinite(t->first_start)
+				      ? t->last_end - t->first_start : NAN, c, sizeof(c));
+	fprintf(f, "  %-10s %s over all tasks, longest %s, first start to last end %s\n",
+		"Elapsed", a, b, c);
+	if (t->alloc_core_s > 0) {
+		double busy = t->has_time ? (double)t->time_us[0] / 1e6 : (double)t->cpu_us / 1e6;
+
+		slurmfmt_fmt_duration(busy, a, sizeof(a));
+		slurmfmt_fmt_duration(t->alloc_core_s, b, sizeof(b));
+		fprintf(f, "  %-10s %.0f%% busy: %s of %s allocated core time\n", "CPU",
+			100 * busy / t->alloc_core_s, a, b);
+	}
+	if (isfinite(t->peak) && isfinite(t->req)) {
+		slurmfmt_fmt_bytes((int64_t)t->peak, a, sizeof(a));
+		slurmfmt_fmt_bytes((int64_t)t->req, b, sizeof(b));
+		fprintf(f, "  %-10s largest task peak %s of %s requested per task\n", "Memory", a,
+			b);
+	}
+	if (set->sacct_available) {
+		slurmfmt_fmt_duration((double)t->cpu_us / 1e6, a, sizeof(a));
+		slurmfmt_fmt_duration(t->total_cpu_s, b, sizeof(b));
+		fprintf(f, "  %-10s observed CPU %s, sacct TotalCPU %s\n", "Check", a, b);
+	} else {
+		fprintf(f, "  %-10s unavailable\n", "sacct");
+	}
+	fprintf(f, "\nTasks\n");
+	list_text_table(set, f, color);
+	if (t->has_time) {
+		double total = 0;
+
+		for (k = 0; k < SEXEC_TIME_N; k++)
+			total += (double)t->time_us[k];
+		fprintf(f, "\nWhere the time went (thread time of all tasks)\n ");
+		for (k = 0; k < SEXEC_TIME_N; k++) {
+			slurmfmt_fmt_duration((double)t->time_us[k] / 1e6, a, sizeof(a));
+			fprintf(f, " %s %s (%.0f%%)%s", heads[k], a,
+				total > 0 ? 100 * (double)t->time_us[k] / total : 0.0,
+				k + 1 < SEXEC_TIME_N ? "," : "\n");
+		}
+	}
+	if (nd) {
+		fprintf(f, "\nDiagnosis (all tasks)\n");
+		for (k = 0; k < (size_t)nd; k++)
+			fprintf(f, "  - %s\n", render_clip(a, sizeof(a), d[k].text, sizeof(a) - 1));
+	}
+	render_text_tools(set->tools, set->ntools, set->cost.currency, all_tools, f);
+	render_text_cost(&set->cost, f);
+}
+
+static void list_array_json(const struct list_set *set, const struct list_total *t,
+			    const struct sexec_diag *d, int nd, struct json *js)
+{
+	static const char *const keys[SEXEC_TIME_N] = { "on_cpu_s", "runq_s", "io_s", "mem_s",
+							 "sleep_s" };
+	size_t i;
+	int k;
+
+	json_object_begin(js);
+	json_key(js, "array_job_id");
+	json_int(js, set->array_job_id);
+	json_key(js, "sacct_available");
+	json_bool(js, set->sacct_available);
+	json_key(js, "totals");
+	json_object_begin(js);
+	json_key(js, "tasks");
+	json_int(js, (int64_t)t->tasks);
+	json_key(js, "observed_tasks");
+	json_int(js, (int64_t)t->observed);
+	json_key(js, "processes");
+	json_int(js, t->processes);
+	json_key(js, "cpu_s");
+	json_seconds(js, (double)t->cpu_us / 1e6);
+	json_key(js, "sacct_total_cpu_s");
+	json_seconds(js, set->sacct_available ? t->total_cpu_s : NAN);
+	json_key(js, "alloc_core_s");
+	json_seconds(js, t->alloc_core_s);
+	json_key(js, "elapsed_sum_s");
+	json_seconds(js, t->elapsed_sum_s);
+	json_key(js, "elapsed_max_s");
+	json_seconds(js, t->elapsed_max_s);
+	json_key(js, "mem_peak_max_bytes");
+	json_int_or_null(js, isfinite(t->peak) ? (int64_t)t->peak : -1);
+	json_key(js, "oom_kills");
+	json_int(js, t->oom_kills);
+	json_key(js, "time");
+	if (t->has_time) {
+		json_object_begin(js);
+		for (k = 0; k < SEXEC_TIME_N; k++) {
+			json_key(js, keys[k]);
+			json_seconds(js, (double)t->time_us[k] / 1e6);
+		}
+		json_object_end(js);
+	} else {
+		json_null(js);
+	}
+	json_object_end(js);
+	json_key(js, "tasks");
+	json_array_begin(js);
+	for (i = 0; i < set->njobs; i++)
+		list_json_job(js, &set->jobs[i]);
+	json_array_end(js);
+	json_key(js, "diagnosis");
+	json_array_begin(js);
+	for (k = 0; k < nd; k++) {
+		json_object_begin(js);
+		json_key(js, "kind");
+		json_string(js, d[k].kind);
+		json_key(js, "text");
+		json_string(js, d[k].text);
+		json_object_end(js);
+	}
+	json_array_end(js);
+	render_json_tools(set->tools, set->ntools, js);
+	render_json_cost(&set->cost, js);
+	json_object_end(js);
+}
+
+int list_array_show(const struct cli_opts *o, const struct sexec_conf *conf, uint32_t array_job,
+		    FILE *out)
+{
+	char db_err[LIST_ERR_MAX] = "", sacct_err[LIST_ERR_MAX] = "", what[48];
+	struct sexec_diag d[2 * SEXEC_DIAG_MAX];
+	int db_ret, sacct_ret, code, nd;
+	struct list_total t;
+	struct list_set set;
+	size_t i;
+
+	code = list_collect(o, conf, array_job, &set, &db_ret, db_err, &sacct_ret, sacct_err,
+			    sizeof(db_err));
+	if (code != EXIT_SHOWN)
+		goto out;
+	snprintf(what, sizeof(what), "array job %u", array_job);
+	code = list_decide(&set, db_ret, db_err, sacct_ret, sacct_err, 1, what);
+	if (code != EXIT_SHOWN)
+		goto out;
+	list_total(&set, &t);
+	nd = list_array_diagnose(&t, d, 2 * SEXEC_DIAG_MAX);
+	if (o->json) {
+		struct json js;
+
+		json_init(&js, out);
+		list_array_json(&set, &t, d, nd, &js);
+		if (json_finish(&js))
+			code = EXIT_ERROR;
+	} else if (o->csv) {
+		list_csv(&set, out);
+	} else {
+		list_array_text(&set, &t, d, nd, o->color, o->tools, out);
 	}
 	if (fflush(out) || ferror(out)) {
 		fprintf(stderr, "sexec: cannot write the output\n");

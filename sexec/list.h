@@ -64,6 +64,10 @@ int list_decide(struct list_set *set, int db_ret, const char *db_err, int sacct_
 		const char *sacct_err, int empty_is_error, const char *what);
 void list_set_free(struct list_set *set);
 
+/* `sexec 123` of an array job: its tasks listed and added up. Returns an exit code. */
+int list_array_show(const struct cli_opts *o, const struct sexec_conf *conf, uint32_t array_job,
+		    FILE *out);
+
 const char *list_name(const struct list_job *j);
 /* CPU busy as a share of the allocation (on-CPU time, else CPU time); NaN when unknown. */
 double list_busy_share(const struct list_job *j);

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "db.h"
 #include "html.h"
+#include "list.h"
 #include "render.h"
 #include "report.h"
 #include "sacct.h"
@@ -244,6 +245,7 @@ static void main_run_sacct(struct report *r, const struct sexec_conf *conf,
 {
 	char jobarg[32];
 
+	/* A heterogeneous job's components are all listed under its id. */
 	if (r->sel.has_array)
 		snprintf(jobarg, sizeof(jobarg), "%u_%u", r->sel.job_id, r->sel.array_task_id);
 	else
@@ -254,7 +256,8 @@ static void main_run_sacct(struct report *r, const struct sexec_conf *conf,
 	r->sacct_available = st->sacct_ret == 0;
 }
 
-/* An array selector names the task; sacct's JobIDRaw gives the task's own job id. */
+/* An array or heterogeneous selector names a task or component; sacct's JobIDRaw gives its
+ * own job id. */
 static int main_resolve_from_sacct(const struct report *r, uint32_t *job_id)
 {
 	size_t i;
@@ -262,8 +265,12 @@ static int main_resolve_from_sacct(const struct report *r, uint32_t *job_id)
 	for (i = 0; i < r->nsacct; i++) {
 		const struct sacct_row *s = &r->sacct_rows[i];
 
-		if (!s->step[0] && s->array_job_id == r->sel.job_id &&
-		    s->array_task_id == r->sel.array_task_id) {
+		if (s->step[0])
+			continue;
+		if ((r->sel.has_array && s->array_job_id == r->sel.job_id &&
+		     s->array_task_id == r->sel.array_task_id) ||
+		    (r->sel.has_het && s->het_job_id == r->sel.job_id &&
+		     s->het_offset == r->sel.het_offset)) {
 			*job_id = s->job_id;
 			return 0;
 		}
@@ -271,11 +278,22 @@ static int main_resolve_from_sacct(const struct report *r, uint32_t *job_id)
 	return -ENOENT;
 }
 
+/* How many tasks sacct lists for array job id (0 when it is not one). */
+static size_t main_array_tasks(const struct report *r, uint32_t id)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nsacct; i++)
+		if (!r->sacct_rows[i].step[0] && r->sacct_rows[i].array_job_id == id)
+			n++;
+	return n;
+}
+
 /* Keep only the resolved job's rows, and note when a plain id is an array's: sacct then
  * lists every task, and the user may have wanted another one. */
 static int main_pick_sacct(struct report *r)
 {
-	size_t i, n = 0, tasks = 0;
+	size_t i, n = 0, tasks = 0, parts = 0;
 	int64_t array_job = -1;
 
 	for (i = 0; i < r->nsacct; i++) {
@@ -283,6 +301,8 @@ static int main_pick_sacct(struct report *r)
 
 		if (!s->step[0] && s->array_job_id >= 0 && s->array_job_id == r->sel.job_id)
 			tasks++;
+		if (!s->step[0] && s->het_job_id >= 0 && s->het_job_id == r->sel.job_id)
+			parts++;
 		if (s->job_id != r->job_id) {
 			sacct_row_free(s);
 			continue;
@@ -297,6 +317,11 @@ static int main_pick_sacct(struct report *r)
 			array_job = r->sacct_rows[i].array_job_id;
 		}
 	}
+	if (!r->sel.has_het && parts > 1 && r->sacct_job &&
+	    report_add_warning(r, "job %u is a heterogeneous job of %zu components; showing %s, "
+			       "name another as %u+N", r->sel.job_id, parts, r->sacct_job->jobid,
+			       r->sel.job_id))
+		return -ENOMEM;
 	if (!r->sel.has_array && array_job == r->sel.job_id && tasks > 1)
 		return report_add_warning(r, "job %u is array job %u with %zu tasks here; showing "
 					  "task %s, name another as %u_TASK", r->sel.job_id,
@@ -541,6 +566,21 @@ static int main_write_html(const struct report *r, const char *path)
 	return EXIT_SHOWN;
 }
 
+/* Array tasks the database knows of array job id (for when sacct cannot tell). */
+static long main_db_array_tasks(const struct sexec_conf *conf, const char *db_override,
+				uint32_t id)
+{
+	char err[ERR_MAX];
+	struct db *db = NULL;
+	long n;
+
+	if (db_open_conf(&db, conf, db_override, err, sizeof(err)))
+		return 0;
+	n = db_count_array_tasks(db, conf->cluster, id);
+	db_close(db);
+	return n;
+}
+
 static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 {
 	struct main_state st = { 0 };
@@ -563,10 +603,25 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 	r.with_timeline = o->timeline;
 
 	main_run_sacct(&r, conf, &st);
-	if (!r.sel.has_array) {
+	/* A whole array: its tasks listed and added up (the views of one process tree or
+	 * timeline need one task). */
+	if (!r.sel.has_array && !r.sel.has_het && !r.sel.has_step && !o->processes &&
+	    !o->timeline && !o->html &&
+	    (main_array_tasks(&r, r.sel.job_id) > 1 ||
+	     (st.sacct_ret && main_db_array_tasks(conf, o->db, r.sel.job_id) > 1))) {
+		uint32_t array_job = r.sel.job_id;
+
+		report_free(&r);
+		return list_array_show(o, conf, array_job, stdout);
+	}
+	if (!r.sel.has_array && !r.sel.has_het) {
 		r.job_id = r.sel.job_id;
 		resolved = 1;
 	} else if (!main_resolve_from_sacct(&r, &r.job_id)) {
+		resolved = 1;
+	} else if (r.sel.has_het && r.sel.het_offset == 0) {
+		/* A heterogeneous job's leader is component 0. */
+		r.job_id = r.sel.job_id;
 		resolved = 1;
 	}
 	r.cluster = conf->cluster[0] ? conf->cluster : NULL;

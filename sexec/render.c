@@ -149,16 +149,20 @@ static void render_text_header(const struct report *r, FILE *f)
 	int64_t array_job, array_task;
 
 	render_array_ids(r, &array_job, &array_task);
-	fprintf(f, "Job %u", r->job_id);
+	fprintf(f, "%sJob %u", r->color ? RENDER_BOLD : "", r->job_id);
 	if (array_job >= 0)
 		fprintf(f, " (array task %lld_%lld)", (long long)array_job, (long long)array_task);
+	if (sj && sj->het_job_id >= 0)
+		fprintf(f, " (heterogeneous job %lld, component %lld+%lld)",
+			(long long)sj->het_job_id, (long long)sj->het_job_id,
+			(long long)sj->het_offset);
 	if (r->sel.has_step)
 		fprintf(f, ", step %s", r->sel.step);
 	fprintf(f, "  %s", render_safe(a, sizeof(a),
 				       render_pick(sj ? sj->name : NULL, r->job.name), 60));
 	if (r->cluster && *r->cluster)
 		fprintf(f, "  (cluster %s)", render_safe(b, sizeof(b), r->cluster, 40));
-	fputc('\n', f);
+	fprintf(f, "%s\n", r->color ? RENDER_RESET : "");
 
 	fprintf(f, "  %-10s %-20s %-10s %-20s %-10s %s\n", "User",
 		render_safe(a, sizeof(a), render_pick(sj ? sj->user : NULL, r->job.user), 20),
