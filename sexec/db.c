@@ -752,3 +752,150 @@ long db_count_array_tasks(struct db *d, const char *cluster, uint32_t array_job_
 	PQclear(res);
 	return n;
 }
+
+/* Interned names: a job's processes carry a handful of distinct ones. */
+struct db_names {
+	char **s;
+	size_t n, cap; /* cap: a power of two, for the table */
+	size_t *tab;   /* open addressing: index into s, or (size_t)-1 */
+};
+
+static const char *db_intern(struct db_names *t, const char *s)
+{
+	size_t h = 5381, i;
+	const char *c;
+
+	if (t->n * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64, *ntab = malloc(ncap * sizeof(*ntab));
+		char **ns = realloc(t->s, ncap * sizeof(*ns));
+
+		if (!ntab || !ns) {
+			free(ntab);
+			if (ns)
+				t->s = ns;
+			return NULL;
+		}
+		t->s = ns;
+		memset(ntab, 0xff, ncap * sizeof(*ntab));
+		for (i = 0; i < t->n; i++) {
+			size_t g = 5381;
+
+			for (c = t->s[i]; *c; c++)
+				g = g * 33 + (unsigned char)*c;
+			for (g &= ncap - 1; ntab[g] != (size_t)-1; g = (g + 1) & (ncap - 1))
+				;
+			ntab[g] = i;
+		}
+		free(t->tab);
+		t->tab = ntab;
+		t->cap = ncap;
+	}
+	for (c = s; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	for (h &= t->cap - 1; t->tab[h] != (size_t)-1; h = (h + 1) & (t->cap - 1))
+		if (!strcmp(t->s[t->tab[h]], s))
+			return t->s[t->tab[h]];
+	t->s[t->n] = strdup(s);
+	if (!t->s[t->n])
+		return NULL;
+	t->tab[h] = t->n;
+	return t->s[t->n++];
+}
+
+int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+		  struct rep_ptree *out, char *err, size_t errlen)
+{
+	/* Only what the tree shows, row by row: a million processes fit in tens of MB. */
+	static const char sql[] =
+		"SELECT step || ' ' || node, pid, ppid, "
+		"(extract(epoch FROM start_time) * 1e6)::bigint, "
+		"(extract(epoch FROM end_time) * 1e6)::bigint, cpu_user_us + cpu_sys_us, "
+		"coalesce(nullif(tool, ''), regexp_replace(coalesce(exe, '?'), '^.*/', '')), "
+		"(exit_code IS DISTINCT FROM 0)::int "
+		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
+		"AND ($3::text IS NULL OR step = $3) ORDER BY step, node, start_time, pid";
+	struct db_names names = { 0 }, groups = { 0 };
+	const char *params[3], *last_group = NULL;
+	struct ptree_proc *p = NULL;
+	size_t n = 0, cap = 0;
+	char id[16];
+	PGresult *res;
+	int ret = 0, done = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	params[2] = step;
+	if (!PQsendQueryParams(d->conn, sql, 3, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(d->conn)) {
+		snprintf(err, errlen, "%s", PQerrorMessage(d->conn));
+		return -EIO;
+	}
+	while ((res = PQgetResult(d->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && !ret) {
+			const char *g = PQgetvalue(res, 0, 0), *name;
+
+			if (n == cap) {
+				struct ptree_proc *np;
+
+				cap = cap ? cap * 2 : 1024;
+				np = realloc(p, cap * sizeof(*np));
+				if (!np) {
+					ret = -ENOMEM;
+					PQclear(res);
+					continue;
+				}
+				p = np;
+			}
+			if (!last_group || strcmp(last_group, g) != 0)
+				last_group = db_intern(&groups, g);
+			name = db_intern(&names, PQgetvalue(res, 0, 6));
+			if (!last_group || !name) {
+				ret = -ENOMEM;
+				PQclear(res);
+				continue;
+			}
+			memset(&p[n], 0, sizeof(p[n]));
+			p[n].group = (uint32_t)(groups.n - 1);
+			p[n].pid = db_int(res, 0, 1, -1);
+			p[n].ppid = db_int(res, 0, 2, -1);
+			p[n].start_us = db_int(res, 0, 3, 0);
+			p[n].end_us = db_int(res, 0, 4, 0);
+			p[n].cpu_us = db_int(res, 0, 5, 0);
+			p[n].name = name;
+			p[n].failed = (int)db_int(res, 0, 7, 0);
+			n++;
+		} else if (st == PGRES_TUPLES_OK) {
+			done = 1;
+		} else if (st != PGRES_SINGLE_TUPLE && !ret) {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+			snprintf(err, errlen, "%s", msg ? msg : PQerrorMessage(d->conn));
+			ret = state && !strcmp(state, "42501") ? -EACCES : -EIO;
+		}
+		PQclear(res);
+	}
+	if (!ret && !done) {
+		snprintf(err, errlen, "the query ended early: %s", PQerrorMessage(d->conn));
+		ret = -EIO;
+	}
+	if (!ret && ptree_build(p, n))
+		ret = -ENOMEM;
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	out->procs = p;
+	out->nprocs = n;
+	out->names = names.s;
+	out->nnames = names.n;
+	free(names.tab);
+	out->ngroups = groups.n;
+	out->groups = groups.s;
+	free(groups.tab);
+	if (ret)
+		rep_ptree_free(out);
+	return ret;
+}

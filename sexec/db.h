@@ -50,6 +50,10 @@ void db_steps_free(struct db_step_node *s, size_t n);
 int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
 		      struct rep_proc **out, size_t *n, char *err, size_t errlen);
 
+/* A job's process tree, compact (no argv): enough to draw it collapsed, row by row. */
+int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+		  struct rep_ptree *out, char *err, size_t errlen);
+
 /* Busy time per CPU of each step run on each node (the allocation view). */
 int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_cpu **out,
 		 size_t *n, char *err, size_t errlen);

@@ -406,6 +406,14 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 			goto out;
 		}
 	}
+	if (r->with_tree) {
+		ret = db_load_ptree(db, r->job.cluster, r->job_id, r->sel.has_step ? r->sel.step : NULL,
+				    &r->tree, err, sizeof(err));
+		if (ret) {
+			main_db_fail(st, ret, err);
+			goto out;
+		}
+	}
 	if (r->with_samples) {
 		ret = db_load_samples(db, r->job.cluster, r->job_id, &r->samples, &r->nsamples,
 				      err, sizeof(err));
@@ -434,6 +442,7 @@ out:
 		r->ntools = 0;
 		free(r->cost.currency);
 		memset(&r->cost, 0, sizeof(r->cost));
+		rep_ptree_free(&r->tree);
 		for (i = 0; i < r->nsamples; i++)
 			free(r->samples[i].node);
 		free(r->samples);
@@ -595,7 +604,8 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 		return EXIT_USAGE;
 	}
 	r.selector = o->jobarg;
-	r.with_processes = o->processes || o->html;
+	r.with_processes = (o->processes && (o->json || o->csv)) || o->html;
+	r.with_tree = o->processes && !o->json && !o->csv && !o->html;
 	r.with_samples = o->timeline || o->html || o->json;
 	r.color = o->color;
 	r.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");

@@ -652,6 +652,58 @@ static void render_spark(FILE *f, const double *v, size_t n, double max, int utf
 	}
 }
 
+struct render_tree_ctx {
+	const struct report *r;
+	FILE *f;
+	uint32_t group;
+	int started;
+};
+
+static int render_tree_line(const struct ptree_line *l, void *arg)
+{
+	struct render_tree_ctx *c = arg;
+	char name[RENDER_FIELD_MAX], cpu[32], wall[32], what[64];
+
+	if (!c->started || l->group != c->group) {
+		char g[RENDER_FIELD_MAX];
+
+		fprintf(c->f, "\nstep %s\n", render_safe(g, sizeof(g),
+							   c->r->tree.groups[l->group], 60));
+		c->group = l->group;
+		c->started = 1;
+	}
+	if (!l->name) {
+		fprintf(c->f, "%*s... %zu more\n", 2 * l->depth + 2, "", l->more);
+		return ferror(c->f) ? -EIO : 0;
+	}
+	slurmfmt_fmt_duration((double)l->cpu_us / 1e6, cpu, sizeof(cpu));
+	slurmfmt_fmt_duration((double)l->wall_us / 1e6, wall, sizeof(wall));
+	if (l->count == 1)
+		snprintf(what, sizeof(what), "pid %lld", (long long)l->pid);
+	else
+		snprintf(what, sizeof(what), "%s%zu", c->r->utf8 ? "\u00d7" : "x", l->count);
+	fprintf(c->f, "%*s%s %s, %s CPU, %s wall%s", 2 * l->depth + 2, "",
+		render_safe(name, sizeof(name), l->name, 40), what, cpu, wall,
+		l->count > 1 ? " in all" : "");
+	if (l->failed)
+		fprintf(c->f, ", %s%zu failed%s", c->r->color ? RENDER_RED : "", l->failed,
+			c->r->color ? RENDER_RESET : "");
+	fputc('\n', c->f);
+	return ferror(c->f) ? -EIO : 0;
+}
+
+/* The process tree with repeated siblings collapsed ("gzip x400, 3.1 s CPU"). */
+static void render_text_tree(const struct report *r, FILE *f)
+{
+	struct render_tree_ctx c = { .r = r, .f = f };
+
+	fprintf(f, "\nProcesses (%zu, repeated siblings collapsed)\n", r->tree.nprocs);
+	if (!r->tree.nprocs)
+		fprintf(f, "(no processes observed)\n");
+	if (ptree_walk(r->tree.procs, r->tree.nprocs, 40, 24, render_tree_line, &c) == -ENOMEM)
+		fprintf(f, "(out of memory drawing the tree)\n");
+}
+
 #define RENDER_SPARK_WIDTH 60
 
 /* Series of one step run from its samples, resampled to at most RENDER_SPARK_WIDTH
@@ -767,7 +819,9 @@ int render_text(const struct report *r, FILE *f)
 	render_text_cost(&r->cost, f);
 	if (r->with_timeline)
 		render_text_timeline(r, f);
-	if (r->with_processes)
+	if (r->with_tree)
+		render_text_tree(r, f);
+	else if (r->with_processes)
 		render_text_processes(r, f);
 	if (fflush(f) || ferror(f))
 		return -EIO;

@@ -268,10 +268,25 @@ void rep_proc_free(struct rep_proc *p)
 	free(p->end);
 }
 
+void rep_ptree_free(struct rep_ptree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nnames; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->procs);
+	for (i = 0; i < t->ngroups; i++)
+		free(t->groups[i]);
+	free(t->groups);
+	memset(t, 0, sizeof(*t));
+}
+
 void report_free(struct report *r)
 {
 	size_t i, j;
 
+	rep_ptree_free(&r->tree);
 	for (i = 0; i < r->nsacct; i++)
 		sacct_row_free(&r->sacct_rows[i]);
 	free(r->sacct_rows);

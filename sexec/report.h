@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sexec/proctree.h"
 #include "sexec/record.h"
 #include "sexec/slurmfmt.h"
 
@@ -81,6 +82,16 @@ struct rep_proc {
 	int has_time;
 	int64_t time_us[SEXEC_TIME_N];
 	int oom_killed;
+};
+
+/* A job's process tree, compact (no argv): enough to draw it collapsed. */
+struct rep_ptree {
+	struct ptree_proc *procs; /* by group, then start; linked by ptree_build() */
+	size_t nprocs;
+	char **names;  /* the interned process names */
+	size_t nnames;
+	char **groups; /* "STEP NODE" of each group */
+	size_t ngroups;
 };
 
 /* Busy time of a step on one CPU of one node (sexec.step_cpu). */
@@ -169,9 +180,11 @@ struct report {
 	int all_tools;     /* --tools: every tool, not the top ones */
 	int with_timeline; /* --timeline */
 
-	int with_processes;
+	int with_processes; /* every process (--json, --csv, --html) */
 	struct rep_proc *procs;
 	size_t nprocs;
+	int with_tree;      /* the collapsed process tree (--processes as text) */
+	struct rep_ptree tree;
 
 	struct rep_cpu *cpus; /* busy time per CPU, by step, node and CPU */
 	size_t ncpus;
@@ -206,5 +219,6 @@ void report_free(struct report *r);
 void sacct_row_free(struct sacct_row *row);
 void db_job_free(struct db_job *job);
 void rep_proc_free(struct rep_proc *p);
+void rep_ptree_free(struct rep_ptree *t);
 
 #endif

@@ -30,7 +30,8 @@ step "unit tests (CUnit)"
 unit_rc=0
 make -s check >/dev/null 2>&1 || true
 for t in tests/unit/test_lib tests/unit/test_slurmfmt tests/unit/test_tool tests/unit/test_workflow \
-	tests/unit/test_cgstat tests/unit/test_timeclass tests/unit/test_diagnose; do
+	tests/unit/test_cgstat tests/unit/test_timeclass tests/unit/test_diagnose \
+	tests/unit/test_proctree; do
 	srcdir=. ./$t || unit_rc=1
 done
 
