@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `sexec --html FILE`: one self-contained HTML page (inline CSS and SVG, no scripts fetched,
  * no network requests) with the job's header, timeline, per-tool breakdown and a Gantt chart
- * of its steps and processes. */
+ * of its steps and processes (docs/html.md). */
 #ifndef SEXEC_CLI_HTML_H
 #define SEXEC_CLI_HTML_H
 
