@@ -14,6 +14,8 @@ PKGS=(
 	postgresql postgresql-client
 	# tests
 	jq procps util-linux
+	# the HTML report rendered headless, and --json checked against its schema
+	chromium python3-jsonschema
 	# pam_slurm_adopt, driven by pamtester, for the extern step tests
 	libpam-slurm-adopt pamtester
 )

@@ -1164,6 +1164,68 @@ void render_json_cost(const struct rep_cost *c, struct json *j)
 	json_object_end(j);
 }
 
+/* "usage": the bars, the consistency line and the short-lived processes as numbers. */
+static void render_json_usage(const struct report *r, struct json *j)
+{
+	struct render_use u;
+
+	render_use(r, &u);
+	json_key(j, "usage");
+	json_object_begin(j);
+	json_key(j, "busy_core_s");
+	json_seconds(j, r->observed ? u.busy_s : NAN);
+	json_key(j, "alloc_core_s");
+	json_seconds(j, u.alloc_core_s);
+	json_key(j, "mem_peak_bytes");
+	json_int_or_null(j, isfinite(u.peak) ? (int64_t)u.peak : -1);
+	json_key(j, "req_mem_bytes");
+	json_int_or_null(j, isfinite(u.req) ? (int64_t)u.req : -1);
+	json_key(j, "elapsed_s");
+	json_seconds(j, u.elapsed_s);
+	json_key(j, "timelimit_s");
+	json_seconds(j, u.limit_s);
+	json_key(j, "observed_cpu_s");
+	json_seconds(j, r->observed ? u.cpu_s : NAN);
+	json_key(j, "sacct_total_cpu_s");
+	json_seconds(j, r->sacct_job ? r->sacct_job->total_cpu_s : NAN);
+	json_key(j, "short_processes");
+	json_int_or_null(j, u.short_n);
+	json_key(j, "short_cpu_s");
+	json_seconds(j, u.short_cpu_us >= 0 ? (double)u.short_cpu_us / 1e6 : NAN);
+	json_object_end(j);
+}
+
+/* "timeline": the samples as stored (cumulative counters; null where not measured). */
+static void render_json_timeline(const struct report *r, struct json *j)
+{
+	size_t i;
+	int k;
+
+	json_key(j, "timeline");
+	json_array_begin(j);
+	for (i = 0; i < r->nsamples; i++) {
+		const struct rep_sample *s = &r->samples[i];
+
+		if (r->sel.has_step && strcmp(s->step, r->sel.step) != 0)
+			continue;
+		json_object_begin(j);
+		json_key(j, "step");
+		json_string(j, s->step);
+		json_key(j, "node");
+		json_string(j, s->node);
+		json_key(j, "restart");
+		json_int(j, s->restart);
+		json_key(j, "t");
+		json_seconds(j, s->t);
+		for (k = 0; k < REP_SAMPLE_NCOUNTERS; k++) {
+			json_key(j, rep_sample_counter_names[k]);
+			json_int_or_null(j, s->v[k]);
+		}
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 int render_json(const struct report *r, FILE *f)
 {
 	struct json j;
@@ -1176,6 +1238,8 @@ int render_json(const struct report *r, FILE *f)
 	render_json_tools(r->tools, r->ntools, &j);
 	render_json_cost(&r->cost, &j);
 	render_json_diagnosis(r, &j);
+	render_json_usage(r, &j);
+	render_json_timeline(r, &j);
 	if (r->with_processes)
 		render_json_processes(r, &j);
 	json_key(&j, "sacct_available");
@@ -1189,9 +1253,115 @@ int render_json(const struct report *r, FILE *f)
 	return json_finish(&j);
 }
 
+static void render_csv_processes(const struct report *r, FILE *f)
+{
+	size_t i, k;
+
+	fprintf(f, "step,node,pid,ppid,task,tool,exe,start,end,wall_s,cpu_user_s,cpu_sys_s,"
+		   "exit_code,signal,rss_peak_kb,read_bytes,write_bytes,argv\r\n");
+	for (i = 0; i < r->nprocs; i++) {
+		const struct rep_proc *p = &r->procs[i];
+		char *argv = NULL;
+		size_t len = 1, o = 0;
+
+		for (k = 0; k < p->argc; k++)
+			len += strlen(p->argv[k]) + 1;
+		argv = malloc(len);
+		if (argv) {
+			argv[0] = '\0';
+			for (k = 0; k < p->argc; k++)
+				o += (size_t)snprintf(argv + o, len - o, "%s%s", k ? " " : "",
+						      p->argv[k]);
+		}
+		csv_str(f, p->step, 0);
+		csv_str(f, p->node, 0);
+		csv_int(f, p->pid, 0);
+		csv_int(f, p->ppid, 0);
+		csv_int(f, p->task, 0);
+		csv_str(f, p->tool, 0);
+		csv_str(f, p->exe, 0);
+		csv_str(f, p->start, 0);
+		csv_str(f, p->end, 0);
+		csv_num(f, p->wall_s, 0);
+		csv_num(f, (double)p->cpu_user_us / 1e6, 0);
+		csv_num(f, (double)p->cpu_sys_us / 1e6, 0);
+		csv_int(f, p->has_exit_code ? p->exit_code : -1, 0);
+		csv_int(f, p->signal, 0);
+		csv_int(f, p->counters[0], 0);
+		csv_int(f, p->counters[1], 0);
+		csv_int(f, p->counters[2], 0);
+		csv_str(f, argv, 1);
+		free(argv);
+	}
+}
+
+static void render_csv_tools(const struct report *r, FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "tool,processes,cpu_s,wall_s,io_wait_share,rss_peak_bytes,read_bytes,"
+		   "write_bytes,short_processes,short_cpu_s,used_cost\r\n");
+	for (i = 0; i < r->ntools; i++) {
+		const struct rep_tool *t = &r->tools[i];
+
+		csv_str(f, t->tool, 0);
+		csv_int(f, t->processes, 0);
+		csv_num(f, (double)t->cpu_us / 1e6, 0);
+		csv_num(f, (double)t->wall_us / 1e6, 0);
+		csv_num(f, t->io_us >= 0 && t->demand_us > 0 ? (double)t->io_us / (double)t->demand_us
+							      : NAN, 0);
+		csv_int(f, t->rss_peak_kb < 0 ? -1 : t->rss_peak_kb * 1024, 0);
+		csv_int(f, t->read_bytes, 0);
+		csv_int(f, t->write_bytes, 0);
+		csv_int(f, t->short_processes, 0);
+		csv_num(f, t->short_cpu_us >= 0 ? (double)t->short_cpu_us / 1e6 : NAN, 0);
+		csv_num(f, t->cost, 1);
+	}
+}
+
+/* One line per step: Slurm's columns, then sexec's. */
+static void render_csv_steps(const struct report *r, FILE *f)
+{
+	size_t i;
+	int k;
+
+	fprintf(f, "job_id,step,state,exit_code,elapsed_s,alloc_cpus,req_mem_bytes,total_cpu_s,"
+		   "max_rss_bytes,observed,processes,cpu_user_s,cpu_sys_s,on_cpu_s,runq_s,io_s,"
+		   "mem_s,sleep_s,class,mem_peak_bytes,oom_kills\r\n");
+	for (i = 0; i < r->nsteps; i++) {
+		const struct rep_step *s = &r->steps[i];
+		const struct sacct_row *sa = s->sacct;
+
+		csv_int(f, r->job_id, 0);
+		csv_str(f, s->step, 0);
+		csv_str(f, sa ? sa->state : NULL, 0);
+		csv_str(f, sa ? sa->exit_code : NULL, 0);
+		csv_num(f, sa ? sa->elapsed_s : s->elapsed_s, 0);
+		csv_int(f, sa ? sa->alloc_cpus : -1, 0);
+		csv_int(f, sa ? sa->req_mem_bytes : -1, 0);
+		csv_num(f, sa ? sa->total_cpu_s : NAN, 0);
+		csv_int(f, sa ? sa->max_rss_bytes : -1, 0);
+		csv_str(f, s->observed ? "true" : "false", 0);
+		csv_int(f, s->observed ? s->processes : -1, 0);
+		csv_num(f, s->observed ? (double)s->cpu_user_us / 1e6 : NAN, 0);
+		csv_num(f, s->observed ? (double)s->cpu_sys_us / 1e6 : NAN, 0);
+		for (k = 0; k < SEXEC_TIME_N; k++)
+			csv_num(f, s->has_time ? (double)s->time_us[k] / 1e6 : NAN, 0);
+		csv_str(f, timeclass_name(render_step_class(s)), 0);
+		csv_int(f, s->mem_peak, 0);
+		csv_int(f, s->oom_kills, 1);
+	}
+}
+
 int render_csv(const struct report *r, FILE *f)
 {
-	(void)r;
-	(void)f;
-	return -ENOSYS;
+	if (r->with_processes)
+		render_csv_processes(r, f);
+	else if (r->all_tools)
+		render_csv_tools(r, f);
+	else
+		render_csv_steps(r, f);
+	if (fflush(f) || ferror(f))
+		return -EIO;
+	return 0;
 }
