@@ -35,6 +35,11 @@ try:
     doc = json.load(open(sys.argv[2]))
 except ValueError as e:
     sys.exit(print("not JSON: %s" % e))
+# The listing and array views are defined under $defs of the same schema.
+if isinstance(doc, dict) and "array_job_id" in doc and "tasks" in doc:
+    schema = {"$ref": "#/$defs/array", "$defs": schema["$defs"]}
+elif isinstance(doc, dict) and "jobs" in doc:
+    schema = {"$ref": "#/$defs/listing", "$defs": schema["$defs"]}
 e = jsonschema.exceptions.best_match(V(schema).iter_errors(doc))
 print("valid" if e is None else "invalid at /%s: %s" % ("/".join(map(str, e.absolute_path)), e.message))
 ' "$SCHEMA" "$1" 2>&1 | tail -n 1
@@ -222,9 +227,14 @@ check_eq "text: the header names the task" "Job $A2 (array task ${A}_2)" \
 	"$(head -n 1 "$WORK/cli-array.txt" | sed 's/  .*//; s/ *$//')"
 json array-plain "$A"
 check_eq "the array's own id: exit 0" 0 "$RC"
-check_eq "the array's own id: a warning names the other tasks" \
-	"job $A is array job $A with 3 tasks here; showing task $(jv array-plain '.job.array_job_id | tostring')_$(jv array-plain '.job.array_task_id | tostring'), name another as ${A}_TASK" \
-	"$(jv array-plain '.warnings | join("; ")')"
+check_eq "the array's own id: the array view" "$A|3|1 2 3" \
+	"$(jv array-plain '[(.array_job_id | tostring), (.totals.tasks | tostring), ([.tasks[].array_task_id | tostring] | join(" "))] | join("|")')"
+check_eq "the array view: each task's own job id from sacct" \
+	"$(sacct -n -P -X -j "$A" -o JobIDRaw 2>/dev/null | sort -n | tr '\n' ' ' | sed 's/ $//')" \
+	"$(jv array-plain '[.tasks[].job_id] | sort | map(tostring) | join(" ")')"
+check_eq "the array view: processes add up to the database's" \
+	"$(db "SELECT count(*) FROM sexec.process p JOIN sexec.job j USING (cluster, job_id) WHERE j.array_job_id = $A")" \
+	"$(jv array-plain '.totals.processes')"
 
 echo "t_cli: a broken copy of an object fails validation"
 jq 'del(.job.state)' "$WORK/cli-steps.json" > "$WORK/cli-broken1.json"
