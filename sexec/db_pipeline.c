@@ -40,8 +40,8 @@ int db_pipeline_runs(struct db *d, const char *pipeline, size_t limit, struct pi
 	 * last. */
 	static const char sql[] =
 		"WITH r AS (SELECT coalesce(j.run, '') AS run, count(*) AS jobs, min(s.t0) AS t0 "
-		"FROM sexec.job j LEFT JOIN LATERAL (SELECT min(start_time) AS t0 FROM sexec.step s "
-		"WHERE s.cluster = j.cluster AND s.job_id = j.job_id) s ON true "
+		"FROM sexec.job j LEFT JOIN LATERAL (SELECT min(start_time) AS t0 "
+		"FROM sexec.step s WHERE s.cluster = j.cluster AND s.job_id = j.job_id) s ON true "
 		"WHERE j.pipeline = $1 GROUP BY 1) "
 		"SELECT run, jobs, extract(epoch FROM t0), count(*) OVER () FROM r "
 		"ORDER BY t0 DESC NULLS LAST, run LIMIT $2";
@@ -158,7 +158,8 @@ int db_pipeline_tasks(struct db *d, const char *pipeline, const char *run, struc
 		"n AS (SELECT s.cluster, s.job_id, min(s.start_time) AS t0, "
 		"CASE WHEN bool_and(s.end_time IS NOT NULL) THEN max(s.end_time) END AS t1, "
 		"max(s.alloc_cpus) AS cpus, count(s.on_cpu_us) AS nt, sum(s.on_cpu_us) AS oc, "
-		"sum(s.runq_us) AS rq, sum(s.io_us) AS io, sum(s.mem_us) AS mem, sum(s.sleep_us) AS sl "
+		"sum(s.runq_us) AS rq, sum(s.io_us) AS io, sum(s.mem_us) AS mem, "
+		"sum(s.sleep_us) AS sl "
 		"FROM sexec.step s JOIN j USING (cluster, job_id) "
 		"GROUP BY s.cluster, s.job_id, s.node, s.restart), "
 		"pj AS (SELECT cluster, job_id, min(t0) AS t0, "
@@ -169,7 +170,8 @@ int db_pipeline_tasks(struct db *d, const char *pipeline, const char *run, struc
 		"t AS (SELECT st.cluster, st.job_id, sum(st.processes) AS np, "
 		"sum(st.cpu_user_us + st.cpu_sys_us) AS cpu "
 		"FROM sexec.step_tool st JOIN j USING (cluster, job_id) GROUP BY 1, 2), "
-		"c0 AS (SELECT sc.cluster, sc.job_id, sc.step, sc.currency, sc.alloc_cost, sc.used_cost, "
+		"c0 AS (SELECT sc.cluster, sc.job_id, sc.step, sc.currency, sc.alloc_cost, "
+		"sc.used_cost, "
 		"CASE WHEN bool_or(sc.step = 'extern') OVER w THEN 'extern' "
 		"WHEN bool_or(sc.step = 'batch') OVER w THEN 'batch' END AS spanning "
 		"FROM sexec.step_cost sc JOIN j USING (cluster, job_id) "
@@ -252,9 +254,11 @@ int db_pipeline_tools(struct db *d, const char *pipeline, const char *run, struc
 	 * The I/O share counts only rollups with the time breakdown measured. */
 	static const char sql[] =
 		"WITH " PIPE_JOBS_CTE ", "
-		"x AS (SELECT st.tool, st.processes, st.rows_dropped, st.cpu_user_us + st.cpu_sys_us "
-		"AS cpu, st.wall_us, st.rss_peak_kb, st.on_cpu_us + st.runq_us + st.io_us + st.mem_us "
-		"AS demand, st.io_us, sc.currency, CASE WHEN sc.currency IS NOT NULL THEN "
+		"x AS (SELECT st.tool, st.processes, st.rows_dropped, "
+		"st.cpu_user_us + st.cpu_sys_us AS cpu, st.wall_us, st.rss_peak_kb, "
+		"st.on_cpu_us + st.runq_us + st.io_us + st.mem_us AS demand, st.io_us, "
+		"sc.currency, "
+		"CASE WHEN sc.currency IS NOT NULL THEN "
 		"coalesce(sc.core_rate, 0) * (st.cpu_user_us + st.cpu_sys_us) / 3600000000.0 "
 		"+ coalesce(sc.gb_rate, 0) * st.rss_kb_us / (1024.0 * 1024.0 * 3600000000.0) END "
 		"AS cost FROM sexec.step_tool st JOIN j USING (cluster, job_id) "
@@ -325,8 +329,9 @@ int db_pipeline_jobs(struct db *d, const char *pipeline, const char *run, struct
 	static const char sql[] =
 		"WITH " PIPE_JOBS_CTE " "
 		"SELECT j.cluster, j.job_id, j.task, extract(epoch FROM min(s.start_time)), "
-		"CASE WHEN bool_and(s.end_time IS NOT NULL) THEN extract(epoch FROM max(s.end_time)) "
-		"END FROM j JOIN sexec.step s USING (cluster, job_id) "
+		"CASE WHEN bool_and(s.end_time IS NOT NULL) "
+		"THEN extract(epoch FROM max(s.end_time)) END "
+		"FROM j JOIN sexec.step s USING (cluster, job_id) "
 		"GROUP BY j.cluster, j.job_id, j.task";
 	const char *params[2] = { pipeline, run };
 	struct pipe_job *v;

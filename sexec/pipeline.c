@@ -233,7 +233,7 @@ static void pipe_text_header(const struct pipe_view *v, FILE *f)
 			"jobs (or they are in several currencies)" : "no cost records");
 }
 
-#define PIPE_TASK_FMT "  %-28s %6s %9s %9s %6s %5s %5s %11s %-13s %10s\n"
+#define PIPE_TASK_FMT "  %-24s %6s %9s %9s %6s %5s %5s %11s %-13s %10s\n"
 
 static void pipe_text_tasks(const struct pipe_view *v, FILE *f)
 {
@@ -257,9 +257,9 @@ static void pipe_text_tasks(const struct pipe_view *v, FILE *f)
 		snprintf(jobs, sizeof(jobs), "%lld", (long long)s->jobs);
 		slurmfmt_fmt_duration(s->wall_s, wall, sizeof(wall));
 		slurmfmt_fmt_duration(s->cpu_s, cpu, sizeof(cpu));
-		fprintf(f, PIPE_TASK_FMT, render_clip(name, sizeof(name), *s->task ? s->task
-										   : "(none)", 28),
-			jobs, wall, cpu, pipe_pct(p0, sizeof(p0), pipe_share(s, 0)),
+		render_clip(name, sizeof(name), *s->task ? s->task : "(none)", 24);
+		fprintf(f, PIPE_TASK_FMT, name, jobs, wall, cpu,
+			pipe_pct(p0, sizeof(p0), pipe_share(s, 0)),
 			pipe_pct(p2, sizeof(p2), pipe_share(s, 2)),
 			pipe_pct(p3, sizeof(p3), pipe_share(s, 3)), cores, cls ? cls : "-",
 			pipe_money(cost, sizeof(cost), s->currency ? s->alloc_cost : NAN));
@@ -268,7 +268,7 @@ static void pipe_text_tasks(const struct pipe_view *v, FILE *f)
 		   "average; COST: allocated)\n");
 }
 
-#define PIPE_TOOL_FMT "  %-28s %9s %9s %9s %5s %9s %10s\n"
+#define PIPE_TOOL_FMT "  %-24s %9s %9s %9s %5s %9s %10s\n"
 
 static void pipe_text_tools(const struct pipe_view *v, FILE *f, int all)
 {
@@ -288,15 +288,16 @@ static void pipe_text_tools(const struct pipe_view *v, FILE *f, int all)
 		snprintf(procs, sizeof(procs), "%lld", (long long)t->processes);
 		slurmfmt_fmt_duration(t->cpu_s, cpu, sizeof(cpu));
 		slurmfmt_fmt_duration(t->wall_s, wall, sizeof(wall));
-		slurmfmt_fmt_bytes(t->rss_peak_kb < 0 ? -1 : t->rss_peak_kb * 1024, rss, sizeof(rss));
+		slurmfmt_fmt_bytes(t->rss_peak_kb < 0 ? -1 : t->rss_peak_kb * 1024, rss,
+				   sizeof(rss));
 		fprintf(f, PIPE_TOOL_FMT,
-			render_clip(name, sizeof(name), *t->tool ? t->tool : "(other)", 28), procs,
+			render_clip(name, sizeof(name), *t->tool ? t->tool : "(other)", 24), procs,
 			cpu, wall, pipe_pct(io, sizeof(io), t->io_share), rss,
 			pipe_money(cost, sizeof(cost), t->currency ? t->used_cost : NAN));
 	}
 }
 
-#define PIPE_PATH_FMT "  %-12s %-28s %10s %10s %10s\n"
+#define PIPE_PATH_FMT "  %-12s %-24s %10s %10s %10s\n"
 
 static void pipe_text_path(const struct pipe_view *v, FILE *f)
 {
@@ -325,7 +326,7 @@ static void pipe_text_path(const struct pipe_view *v, FILE *f)
 			slurmfmt_fmt_duration(g, gap, sizeof(gap));
 		}
 		fprintf(f, PIPE_PATH_FMT, id,
-			render_clip(name, sizeof(name), *j->task ? j->task : "(none)", 28), st, du,
+			render_clip(name, sizeof(name), *j->task ? j->task : "(none)", 24), st, du,
 			gap);
 	}
 	if (wall > 0)
@@ -652,7 +653,8 @@ int pipeline_show(const struct cli_opts *o, const struct sexec_conf *conf, FILE 
 		ret = db_pipeline_tasks(d, v.pipeline, v.run, &v.total, &v.tasks, &v.ntasks, err,
 					sizeof(err));
 	if (!ret)
-		ret = db_pipeline_tools(d, v.pipeline, v.run, &v.tools, &v.ntools, err, sizeof(err));
+		ret = db_pipeline_tools(d, v.pipeline, v.run, &v.tools, &v.ntools, err,
+					sizeof(err));
 	if (!ret)
 		ret = db_pipeline_jobs(d, v.pipeline, v.run, &v.jobs, &v.njobs, err, sizeof(err));
 	if (ret == -ENOENT) {

@@ -44,7 +44,7 @@ struct pipe_tool {
 	char *tool;           /* "" when no rule named the processes */
 	int64_t processes, rows_dropped, rss_peak_kb;
 	double cpu_s, wall_s;
-	double io_share;      /* I/O of demand (on CPU + run queue + I/O + memory); NaN: unmeasured */
+	double io_share;      /* of demand (on CPU + run queue + I/O + memory); NaN: unmeasured */
 	char *currency;
 	double used_cost;     /* its CPU- and GB-hours at its steps' rates; NaN when none applied */
 };
