@@ -117,7 +117,7 @@ INGEST=$TMP/store-ingest
 SEXEC=$TMP/sexec
 (cd "$TOP" && $CC -O2 -Wall -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -Iinclude \
 	-I"$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)" \
-	sexec/*.c lib/conf.c lib/log.c lib/record.c lib/slurmfmt.c lib/tool.c lib/workflow.c lib/timeclass.c \
+	sexec/*.c lib/*.c \
 	-lpq -lm -o "$SEXEC") || die "cannot build sexec"
 chmod 755 "$INGEST" "$SEXEC"
 
@@ -264,6 +264,12 @@ for r in $(seq "$QRUNS"); do
 	qtime "$TMP/q.nojit" env PGOPTIONS="-c jit=off" "${CLI[@]}" "$QJOB"
 	# the tables' owner: no row-level security
 	qtime "$TMP/q.owner" runuser -u postgres -- env PGOPTIONS="-c jit=off" "${CLI[@]}" "$QJOB"
+done
+log "query: sexec $QJOB (text) and sexec --processes $QJOB (the collapsed tree), $QRUNS runs"
+: >"$TMP/q.trss"
+for r in $(seq "$QRUNS"); do
+	qtime "$TMP/q.text" "${CLI[@]:0:5}" "$QJOB"
+	qtime "$TMP/q.tree" /usr/bin/time -a -o "$TMP/q.trss" -f %M "${CLI[@]:0:5}" --processes "$QJOB"
 done
 log "query: sexec --json --processes $QJOB, $QRUNS runs"
 : >"$TMP/q.rss"
@@ -429,6 +435,12 @@ summary() {
 		"$(minmax <"$TMP/q.nojit")"
 	printf "   %-44s %9s ms  (runs %s)\n" "as postgres, jit=off (no row-level security)" \
 		"$(median <"$TMP/q.owner")" "$(minmax <"$TMP/q.owner")"
+	m=$(median <"$TMP/q.text")
+	printf "   %-44s %9s ms  (runs %s)%s\n" "sexec (text)" "$m" "$(minmax <"$TMP/q.text")" \
+		"$(awk -v m="$m" 'BEGIN { if (m > 300) print "  OVER TARGET (300 ms)" }')"
+	printf "   %-44s %9s ms  (runs %s); max RSS %s\n" "sexec --processes (collapsed tree, text)" \
+		"$(median <"$TMP/q.tree")" "$(minmax <"$TMP/q.tree")" \
+		"$(median <"$TMP/q.trss" | awk '{ printf "%.0f MB", $1 / 1024 }')"
 	printf "   %-44s %9s ms  (runs %s); max RSS %s, %s of JSON, %s processes\n" \
 		"sexec --json --processes" "$(median <"$TMP/q.procs")" "$(minmax <"$TMP/q.procs")" \
 		"$(median <"$TMP/q.rss" | awk '{ printf "%.0f MB", $1 / 1024 }')" "$(mb "$PROCS_OUT")" "$PROCS_N"

@@ -10,6 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 SEXEC=${SEXEC_BIN:-$PREFIX/bin/sexec}
+DOCS=$(cd "$(dirname "$0")/../../docs" && pwd)
 CLUSTER=$(scontrol show config 2>/dev/null | awk '$1 == "ClusterName" { print $3 }')
 # Unique per test run, so earlier runs of the test are not mixed in.
 PIPE=t_pipeline/chain-$$-$(date +%s)
@@ -82,6 +83,19 @@ echo "t_pipeline: --json"
 out=$(as "$TEST_USER" "$SEXEC" --pipeline "$PIPE" --run "$RUN" --json 2>"$WORK/pipe.err")
 check_eq "sexec --pipeline --run --json exits 0" 0 $?
 check_eq "the JSON parses" object "$(jq -r type <<<"$out" 2>/dev/null)"
+# docs/sexec.schema.json's $defs/pipeline, strict: an undocumented key fails.
+pipe_valid() {
+	/usr/bin/python3 -c 'import json, sys, jsonschema
+s = json.load(open(sys.argv[1]))
+e = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(
+    {"$ref": "#/$defs/pipeline", "$defs": s["$defs"]}).iter_errors(json.loads(sys.stdin.read())))
+print("valid" if e is None else "invalid at /%s: %s" % ("/".join(map(str, e.absolute_path)), e.message))
+' "$DOCS/sexec.schema.json" 2>&1 | tail -n 1
+}
+check_eq "the JSON matches the schema's pipeline object" valid "$(pipe_valid <<<"$out")"
+check_eq "an undocumented key fails the schema" \
+	"invalid at /critical_path: Additional properties are not allowed ('x' was unexpected)" \
+	"$(jq '.critical_path.x = 1' <<<"$out" | pipe_valid)"
 check_eq "pipeline and run" "$PIPE|$RUN" "$(jq -r '.pipeline + "|" + .run' <<<"$out")"
 check_eq "critical path is A -> C -> D" "$A $C $D" \
 	"$(jq -r '[.critical_path.jobs[].job_id] | map(tostring) | join(" ")' <<<"$out")"
