@@ -5,9 +5,11 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYSCONFDIR
@@ -36,6 +38,8 @@ struct main_state {
 	char sacct_err[ERR_MAX];
 	int db_ret;            /* 0, or -errno of the first database failure */
 	char db_err[ERR_MAX];
+	const struct sexec_conf *conf;
+	const char *db_override;
 };
 
 static void main_usage(FILE *f)
@@ -482,8 +486,64 @@ static int main_warn_steps(struct report *r)
 	return 0;
 }
 
+/* The first host of a Slurm hostlist: "n[01-04,07],gpu1" gives "n01". */
+static void main_first_host(const char *list, char *out, size_t len)
+{
+	size_t n = strcspn(list, ",[");
+
+	if (list[n] == '[')
+		snprintf(out, len, "%.*s%.*s", (int)n, list, (int)strcspn(list + n + 1, "-,]"),
+			 list + n + 1);
+	else
+		snprintf(out, len, "%.*s", (int)n, list);
+}
+
+/* Why sexec has no records of a job sacct knows, from what the database saw on its first
+ * node while it ran (sexec.node_activity reveals no other job's data). */
+static int main_why_unobserved(struct report *r, const struct main_state *st)
+{
+	const struct sacct_row *sj = r->sacct_job;
+	char node[256] = "", act[16] = "", err[ERR_MAX];
+	time_t from, to;
+	struct db *db = NULL;
+	struct passwd *pw = getpwuid(getuid());
+
+	/* Row-level security: another user's records are not shown, whatever they hold. */
+	if (sj && sj->user && *sj->user && pw && strcmp(sj->user, pw->pw_name) != 0)
+		return report_add_warning(r, "sexec shows you no records of job %u: it is %s's, "
+					  "and the database shows users their own jobs only",
+					  r->job_id, sj->user);
+	if (sj && sj->nodelist && *sj->nodelist && strcmp(sj->nodelist, "None assigned") &&
+	    !slurmfmt_parse_time(sj->start, 0, &from)) {
+		if (slurmfmt_parse_time(sj->end, 0, &to))
+			to = time(NULL);
+		main_first_host(sj->nodelist, node, sizeof(node));
+		if (node[0] && !db_open_conf(&db, st->conf, st->db_override, err, sizeof(err)))
+			db_node_activity(db, r->cluster, node, (double)from, (double)to, act,
+					 sizeof(act), err, sizeof(err));
+		db_close(db);
+	}
+	if (!strcmp(act, "never"))
+		return report_add_warning(r, "sexec has no records of job %u: no sexec collector "
+					  "has ever reported from its node %s (the plugin and "
+					  "collector are not deployed there)", r->job_id, node);
+	if (!strcmp(act, "active"))
+		return report_add_warning(r, "sexec has no records of job %u: the collector on %s "
+					  "recorded other jobs while it ran, so the job opted out "
+					  "(--sexec=off) or the plugin is not enabled for it",
+					  r->job_id, node);
+	if (!strcmp(act, "silent"))
+		return report_add_warning(r, "sexec has no records of job %u: nothing was recorded "
+					  "on %s while it ran; the collector was down, or the job "
+					  "opted out (--sexec=off) and nothing else ran there",
+					  r->job_id, node);
+	return report_add_warning(r, "sexec has no records of job %u: the plugin may not be "
+				  "enabled on its nodes, the collector may have been down, or the job "
+				  "opted out", r->job_id);
+}
+
 /* Decide what can be shown. Returns an exit code; EXIT_SHOWN means render the report. */
-static int main_decide(struct report *r, const struct main_state *st)
+static int main_decide(struct report *r, struct main_state *st)
 {
 	size_t i;
 
@@ -526,10 +586,7 @@ static int main_decide(struct report *r, const struct main_state *st)
 	if (st->db_ret && report_add_warning(r, "sexec database unavailable: %s; showing Slurm's "
 					     "accounting only", st->db_err))
 		goto nomem;
-	if (!st->db_ret && !r->observed &&
-	    report_add_warning(r, "sexec has no records of job %u: the plugin may not be enabled "
-			       "on its nodes, the collector may have been down, or the job opted "
-			       "out", r->job_id))
+	if (!st->db_ret && !r->observed && main_why_unobserved(r, st))
 		goto nomem;
 	if (r->observed && !st->sacct_ret && !r->sacct_job &&
 	    report_add_warning(r, "sacct has no record of job %u", r->job_id))
@@ -592,7 +649,7 @@ static long main_db_array_tasks(const struct sexec_conf *conf, const char *db_ov
 
 static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 {
-	struct main_state st = { 0 };
+	struct main_state st = { .conf = conf, .db_override = o->db };
 	struct db_step_node *dbs = NULL;
 	struct report r = { 0 };
 	int resolved = 0, code = EXIT_ERROR;

@@ -307,7 +307,7 @@ check_eq "$TEST_USER2: not observed, no process, no step of it, no tools, no cos
 	"$(jv other '[.job.observed, (.processes | length), ([.steps[].observed] | any), (.tools | length), .cost] | map(tostring) | join("|")')"
 check_eq "$TEST_USER2: every step's process count 0" "0 0 0 0" "$(jv other '[.steps[].processes] | map(tostring) | join(" ")')"
 check_eq "$TEST_USER2: the warning" \
-	"sexec has no records of job $JS: the plugin may not be enabled on its nodes, the collector may have been down, or the job opted out" \
+	"sexec shows you no records of job $JS: it is $TEST_USER's, and the database shows users their own jobs only" \
 	"$(jv other '.warnings | join("; ")')"
 as "$TEST_USER2" "$SEXEC" --processes "$JS" > "$WORK/cli-other.txt" 2>/dev/null
 check_eq "$TEST_USER2: text shows no records and no process" "sexec      no records of this job|(no processes observed)" \

@@ -106,6 +106,7 @@ check_eq "job with sexecd down: job output" ok "$(cat "$WORK/down-$jid.out")"
 check_eq "job with sexecd down: no records" 0 "$(db "SELECT count(*) FROM sexec.process WHERE job_id = $jid")"
 out=$(as "$TEST_USER" sexec "$jid" 2>&1)
 check_eq "sexec on an unobserved job exits 0" 0 $?
-if grep -q "no records" <<<"$out"; then pass "sexec says the job was not observed"; else
-	fail "sexec says the job was not observed" "$out"; fi
+check_eq "sexec says why the job was not observed" \
+	"sexec: warning: sexec has no records of job $jid: nothing was recorded on $(sacct_field "$jid" NodeList) while it ran; the collector was down, or the job opted out (--sexec=off) and nothing else ran there" \
+	"$(grep '^sexec: warning: sexec has no records' <<<"$out")"
 "$(dirname "$0")/../stack.sh" sexecd-start
