@@ -492,7 +492,8 @@ out:
 }
 
 int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
-		      struct rep_proc **out, size_t *n, char *err, size_t errlen)
+		      long limit, struct rep_proc **out, size_t *n, size_t *total, char *err,
+		      size_t errlen)
 {
 	static const char sql[] =
 		"SELECT pid, ppid, step, task_id, node, exe, "
@@ -506,14 +507,38 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		"on_cpu_us, runq_us, io_us, mem_us, sleep_us, oom_killed "
 		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
 		"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
+	/* With a limit: the longest processes, and how many there were in all. */
+	static const char sql_top[] =
+		"SELECT * FROM (SELECT pid, ppid, step, task_id, node, exe, "
+		"array_to_string(ARRAY(SELECT 'x' || encode(convert_to(coalesce(a, ''), 'UTF8'), "
+		"'hex') FROM unnest(argv) WITH ORDINALITY AS u(a, i) ORDER BY i), ','), "
+		"argv_truncated, tool, " DB_ISO("start_time") ", " DB_ISO("end_time") ", "
+		"cpu_user_us, cpu_sys_us, exit_code, signal, core_dumped, "
+		"extract(epoch FROM end_time - start_time), "
+		"rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw, "
+		"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, net_tx_bytes, net_rx_bytes, cwd, "
+		"on_cpu_us, runq_us, io_us, mem_us, sleep_us, oom_killed, count(*) OVER () AS total, "
+		"start_time AS st "
+		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
+		"AND ($3::text IS NULL OR step = $3) ORDER BY end_time - start_time DESC, start_time "
+		"LIMIT $4) t ORDER BY st, pid";
+	const char *params[4];
+	char id[16], lim[24];
 	struct rep_proc *p = NULL;
 	PGresult *res = NULL;
 	int oom = 0, ret, i, k, rows = 0;
 
-	ret = db_query_job(d, sql, cluster, job_id, 3, step, &res, err, errlen);
+	snprintf(id, sizeof(id), "%u", job_id);
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	params[0] = cluster;
+	params[1] = id;
+	params[2] = step;
+	params[3] = lim;
+	ret = db_query(d, limit >= 0 ? sql_top : sql, limit >= 0 ? 4 : 3, params, &res, err, errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
+	*total = limit >= 0 && rows ? (size_t)db_int(res, 0, 37, rows) : (size_t)rows;
 	p = calloc(rows ? (size_t)rows : 1, sizeof(*p));
 	if (!p) {
 		ret = -ENOMEM;

@@ -51,9 +51,11 @@ int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_
 		  size_t *n, char *err, size_t errlen);
 void db_steps_free(struct db_step_node *s, size_t n);
 
-/* The job's processes (only step's when step is not NULL), by start time, then pid. */
+/* The job's processes (only step's when step is not NULL), by start time, then pid; with
+ * limit >= 0 only the limit longest ones. *total: how many there are in all. */
 int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
-		      struct rep_proc **out, size_t *n, char *err, size_t errlen);
+		      long limit, struct rep_proc **out, size_t *n, size_t *total, char *err,
+		      size_t errlen);
 
 /* A job's process tree, compact (no argv): enough to draw it collapsed, row by row. */
 int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char *step,

@@ -25,7 +25,6 @@
 
 /* A page must stay small and quick to open whatever the job did: a million processes or a
  * month of samples become at most these many marks. */
-#define HTML_GANTT_MAX_PROCS 400 /* the longest processes by wall time */
 #define HTML_MAX_STEPS 200       /* steps in tables and charts */
 #define HTML_MAX_TOOLS 25        /* tools in the chart (largest CPU first) */
 #define HTML_TL_MAX_RUNS 24      /* step-on-node series in the timeline */
@@ -1038,6 +1037,7 @@ static void html_gantt(const struct report *r, FILE *f)
 	struct html_bar *bars;
 	double t0 = INFINITY, t1 = -INFINITY, span, y, hgt, a, b;
 	size_t nbars, nsteps = 0, unplaced = 0, i;
+	size_t total = r->procs_total > r->nprocs ? r->procs_total : r->nprocs;
 
 	bars = calloc(HTML_GANTT_MAX_PROCS, sizeof(*bars));
 	fputs("<section id=\"gantt-section\">\n<h2>Steps and processes</h2>\n", f);
@@ -1126,10 +1126,11 @@ static void html_gantt(const struct report *r, FILE *f)
 	fputs("</svg>\n", f);
 	if (!r->nprocs)
 		fputs("<p class=\"note\">No processes were observed.</p>\n", f);
-	if (r->nprocs > nbars)
+	/* The database may have handed over only the longest (procs_total counts all). */
+	if (total > nbars)
 		fprintf(f, "<p class=\"note\" id=\"gantt-omitted\">%zu of %zu processes are drawn "
 			"(the longest by wall time); %zu shorter ones are left out.</p>\n", nbars,
-			r->nprocs, r->nprocs - nbars);
+			total, total - nbars);
 	if (unplaced)
 		fprintf(f, "<p class=\"note\">%zu processes have no known start time and are not "
 			"drawn.</p>\n", unplaced);

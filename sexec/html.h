@@ -9,6 +9,8 @@
 
 #include "report.h"
 
+#define HTML_GANTT_MAX_PROCS 400 /* the longest processes by wall time */
+
 /* Returns 0, or -errno when writing failed. */
 int render_html(const struct report *r, FILE *f);
 

@@ -403,8 +403,8 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 	}
 	if (r->with_processes) {
 		ret = db_load_processes(db, r->job.cluster, r->job_id,
-					r->sel.has_step ? r->sel.step : NULL, &r->procs, &r->nprocs,
-					err, sizeof(err));
+					r->sel.has_step ? r->sel.step : NULL, r->procs_limit, &r->procs,
+					&r->nprocs, &r->procs_total, err, sizeof(err));
 		if (ret) {
 			main_db_fail(st, ret, err);
 			goto out;
@@ -663,6 +663,8 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 	r.selector = o->jobarg;
 	r.with_processes = (o->processes && (o->json || o->csv)) || o->html;
 	r.with_tree = o->processes && !o->json && !o->csv && !o->html;
+	/* The HTML Gantt chart draws the longest processes only: read just those. */
+	r.procs_limit = o->html && !(o->processes && (o->json || o->csv)) ? HTML_GANTT_MAX_PROCS : -1;
 	r.with_samples = o->timeline || o->html || o->json;
 	r.color = o->color;
 	r.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");

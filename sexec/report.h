@@ -181,8 +181,10 @@ struct report {
 	int with_timeline; /* --timeline */
 
 	int with_processes; /* every process (--json, --csv, --html) */
+	long procs_limit;   /* >= 0: only that many, the longest (--html) */
 	struct rep_proc *procs;
 	size_t nprocs;
+	size_t procs_total; /* processes in all, also those not read */
 	int with_tree;      /* the collapsed process tree (--processes as text) */
 	struct rep_ptree tree;
 
