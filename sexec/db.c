@@ -491,22 +491,66 @@ out:
 	return 0;
 }
 
+/* Every process of a job (of one step when $3 is not NULL), by start. */
+static const char db_proc_sql[] =
+	"SELECT pid, ppid, step, task_id, node, exe, "
+	"array_to_string(ARRAY(SELECT 'x' || encode(convert_to(coalesce(a, ''), 'UTF8'), "
+	"'hex') FROM unnest(argv) WITH ORDINALITY AS u(a, i) ORDER BY i), ','), "
+	"argv_truncated, tool, " DB_ISO("start_time") ", " DB_ISO("end_time") ", "
+	"cpu_user_us, cpu_sys_us, exit_code, signal, core_dumped, "
+	"extract(epoch FROM end_time - start_time), "
+	"rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw, "
+	"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, net_tx_bytes, net_rx_bytes, cwd, "
+	"on_cpu_us, runq_us, io_us, mem_us, sleep_us, oom_killed "
+	"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
+	"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
+
+/* One row of the process query into q (freed with rep_proc_free() whatever the result).
+ * Returns 0, -ENOMEM or -EIO. */
+static int db_proc_row(const PGresult *res, int i, struct rep_proc *q, char *err, size_t errlen)
+{
+	int oom = 0, ret, k;
+
+	q->pid = db_int(res, i, 0, -1);
+	q->ppid = db_int(res, i, 1, -1);
+	snprintf(q->step, sizeof(q->step), "%s", PQgetvalue(res, i, 2));
+	q->task = db_int(res, i, 3, -1);
+	q->node = db_str(res, i, 4, &oom);
+	q->exe = db_str(res, i, 5, &oom);
+	ret = db_decode_argv(PQgetvalue(res, i, 6), &q->argv, &q->argc);
+	q->argv_truncated = db_bool(res, i, 7);
+	q->tool = db_str(res, i, 8, &oom);
+	q->start = db_str(res, i, 9, &oom);
+	q->end = db_str(res, i, 10, &oom);
+	q->cpu_user_us = db_int(res, i, 11, 0);
+	q->cpu_sys_us = db_int(res, i, 12, 0);
+	q->has_exit_code = !PQgetisnull(res, i, 13);
+	q->exit_code = (int)db_int(res, i, 13, 0);
+	q->signal = (int)db_int(res, i, 14, 0);
+	q->core_dumped = db_bool(res, i, 15);
+	q->wall_s = PQgetisnull(res, i, 16) ? 0 : strtod(PQgetvalue(res, i, 16), NULL);
+	for (k = 0; k < REP_PROC_NCOUNTERS; k++)
+		q->counters[k] = db_int(res, i, 17 + k, -1);
+	q->cwd = PQgetisnull(res, i, 17 + REP_PROC_NCOUNTERS)
+			 ? NULL
+			 : db_str(res, i, 17 + REP_PROC_NCOUNTERS, &oom);
+	q->has_time = !PQgetisnull(res, i, 18 + REP_PROC_NCOUNTERS);
+	for (k = 0; k < SEXEC_TIME_N; k++)
+		q->time_us[k] = db_int(res, i, 18 + REP_PROC_NCOUNTERS + k, 0);
+	q->oom_killed = db_bool(res, i, 18 + REP_PROC_NCOUNTERS + SEXEC_TIME_N);
+	if (ret == -EINVAL) {
+		snprintf(err, errlen, "unexpected argv encoding from the database");
+		ret = -EIO;
+	}
+	if (!ret && (oom || !q->node || !q->start || !q->end))
+		ret = -ENOMEM;
+	return ret;
+}
+
 int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
 		      long limit, struct rep_proc **out, size_t *n, size_t *total, char *err,
 		      size_t errlen)
 {
-	static const char sql[] =
-		"SELECT pid, ppid, step, task_id, node, exe, "
-		"array_to_string(ARRAY(SELECT 'x' || encode(convert_to(coalesce(a, ''), 'UTF8'), "
-		"'hex') FROM unnest(argv) WITH ORDINALITY AS u(a, i) ORDER BY i), ','), "
-		"argv_truncated, tool, " DB_ISO("start_time") ", " DB_ISO("end_time") ", "
-		"cpu_user_us, cpu_sys_us, exit_code, signal, core_dumped, "
-		"extract(epoch FROM end_time - start_time), "
-		"rss_peak_kb, read_bytes, write_bytes, rchar, wchar, syscr, syscw, "
-		"vol_ctxsw, invol_ctxsw, minflt, majflt, threads, net_tx_bytes, net_rx_bytes, cwd, "
-		"on_cpu_us, runq_us, io_us, mem_us, sleep_us, oom_killed "
-		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
-		"AND ($3::text IS NULL OR step = $3) ORDER BY start_time, pid";
 	/* With a limit: the longest processes, and how many there were in all. */
 	static const char sql_top[] =
 		"SELECT * FROM (SELECT pid, ppid, step, task_id, node, exe, "
@@ -526,7 +570,7 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 	char id[16], lim[24];
 	struct rep_proc *p = NULL;
 	PGresult *res = NULL;
-	int oom = 0, ret, i, k, rows = 0;
+	int ret, i, rows = 0;
 
 	snprintf(id, sizeof(id), "%u", job_id);
 	snprintf(lim, sizeof(lim), "%ld", limit);
@@ -534,7 +578,7 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 	params[1] = id;
 	params[2] = step;
 	params[3] = lim;
-	ret = db_query(d, limit >= 0 ? sql_top : sql, limit >= 0 ? 4 : 3, params, &res, err, errlen);
+	ret = db_query(d, limit >= 0 ? sql_top : db_proc_sql, limit >= 0 ? 4 : 3, params, &res, err, errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
@@ -545,41 +589,7 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 		goto out;
 	}
 	for (i = 0; i < rows; i++) {
-		struct rep_proc *q = &p[i];
-
-		q->pid = db_int(res, i, 0, -1);
-		q->ppid = db_int(res, i, 1, -1);
-		snprintf(q->step, sizeof(q->step), "%s", PQgetvalue(res, i, 2));
-		q->task = db_int(res, i, 3, -1);
-		q->node = db_str(res, i, 4, &oom);
-		q->exe = db_str(res, i, 5, &oom);
-		ret = db_decode_argv(PQgetvalue(res, i, 6), &q->argv, &q->argc);
-		q->argv_truncated = db_bool(res, i, 7);
-		q->tool = db_str(res, i, 8, &oom);
-		q->start = db_str(res, i, 9, &oom);
-		q->end = db_str(res, i, 10, &oom);
-		q->cpu_user_us = db_int(res, i, 11, 0);
-		q->cpu_sys_us = db_int(res, i, 12, 0);
-		q->has_exit_code = !PQgetisnull(res, i, 13);
-		q->exit_code = (int)db_int(res, i, 13, 0);
-		q->signal = (int)db_int(res, i, 14, 0);
-		q->core_dumped = db_bool(res, i, 15);
-		q->wall_s = PQgetisnull(res, i, 16) ? 0 : strtod(PQgetvalue(res, i, 16), NULL);
-		for (k = 0; k < REP_PROC_NCOUNTERS; k++)
-			q->counters[k] = db_int(res, i, 17 + k, -1);
-		q->cwd = PQgetisnull(res, i, 17 + REP_PROC_NCOUNTERS)
-				 ? NULL
-				 : db_str(res, i, 17 + REP_PROC_NCOUNTERS, &oom);
-		q->has_time = !PQgetisnull(res, i, 18 + REP_PROC_NCOUNTERS);
-		for (k = 0; k < SEXEC_TIME_N; k++)
-			q->time_us[k] = db_int(res, i, 18 + REP_PROC_NCOUNTERS + k, 0);
-		q->oom_killed = db_bool(res, i, 18 + REP_PROC_NCOUNTERS + SEXEC_TIME_N);
-		if (ret == -EINVAL) {
-			snprintf(err, errlen, "unexpected argv encoding from the database");
-			ret = -EIO;
-		}
-		if (!ret && (oom || !q->node || !q->start || !q->end))
-			ret = -ENOMEM;
+		ret = db_proc_row(res, i, &p[i], err, errlen);
 		if (ret) {
 			rows = i + 1;
 			goto out;
@@ -947,4 +957,53 @@ int db_node_activity(struct db *d, const char *cluster, const char *node, double
 	snprintf(out, outlen, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
 	return 0;
+}
+
+int db_stream_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+			int (*cb)(const struct rep_proc *p, void *arg), void *arg, char *err,
+			size_t errlen)
+{
+	const char *params[3];
+	PGresult *res;
+	char id[16];
+	int ret = 0, done = 0;
+
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	params[2] = step;
+	if (!PQsendQueryParams(d->conn, db_proc_sql, 3, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(d->conn)) {
+		db_oneline(err, errlen, PQerrorMessage(d->conn));
+		return -EIO;
+	}
+	/* Every result is read, also after a failure, so the connection stays usable. */
+	while ((res = PQgetResult(d->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && !ret) {
+			struct rep_proc q = { 0 };
+
+			ret = db_proc_row(res, 0, &q, err, errlen);
+			if (!ret)
+				ret = cb(&q, arg);
+			rep_proc_free(&q);
+			if (ret == -ENOMEM)
+				snprintf(err, errlen, "out of memory");
+		} else if (st == PGRES_TUPLES_OK) {
+			done = 1;
+		} else if (st != PGRES_SINGLE_TUPLE && !ret) {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+			db_oneline(err, errlen, msg ? msg : PQerrorMessage(d->conn));
+			ret = state && !strcmp(state, "42501") ? -EACCES : -EIO;
+		}
+		PQclear(res);
+	}
+	if (!ret && !done) {
+		db_oneline(err, errlen, PQerrorMessage(d->conn));
+		ret = -EIO;
+	}
+	return ret;
 }

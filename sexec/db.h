@@ -61,6 +61,12 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char *step,
 		  struct rep_ptree *out, char *err, size_t errlen);
 
+/* The same, row by row: cb gets each process in turn (valid during the call only); its
+ * non-zero return stops the stream and is returned. Memory stays flat however many rows. */
+int db_stream_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+			int (*cb)(const struct rep_proc *p, void *arg), void *arg, char *err,
+			size_t errlen);
+
 /* Busy time per CPU of each step run on each node (the allocation view). */
 int db_load_cpus(struct db *d, const char *cluster, uint32_t job_id, struct rep_cpu **out,
 		 size_t *n, char *err, size_t errlen);

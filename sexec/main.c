@@ -401,7 +401,7 @@ static int main_read_db(struct report *r, const struct sexec_conf *conf, const c
 		main_db_fail(st, ret, err);
 		goto out;
 	}
-	if (r->with_processes) {
+	if (r->with_processes && !r->proc_stream) {
 		ret = db_load_processes(db, r->job.cluster, r->job_id,
 					r->sel.has_step ? r->sel.step : NULL, r->procs_limit, &r->procs,
 					&r->nprocs, &r->procs_total, err, sizeof(err));
@@ -647,8 +647,38 @@ static long main_db_array_tasks(const struct sexec_conf *conf, const char *db_ov
 	return n;
 }
 
+struct main_stream {
+	const struct sexec_conf *conf;
+	const char *db_override;
+};
+
+/* --json/--csv --processes: every process straight from a connection of its own, so a
+ * million of them pass through without being held. */
+static int main_stream_procs(const struct report *r,
+			     int (*cb)(const struct rep_proc *p, void *arg), void *arg)
+{
+	const struct main_stream *ms = r->proc_stream_ctx;
+	char err[ERR_MAX];
+	struct db *db = NULL;
+	int ret;
+
+	ret = db_open_conf(&db, ms->conf, ms->db_override, err, sizeof(err));
+	if (!ret)
+		ret = db_stream_processes(db, r->job.cluster, r->job_id,
+					  r->sel.has_step ? r->sel.step : NULL, cb, arg, err,
+					  sizeof(err));
+	db_close(db);
+	if (ret && ret != -EIO)
+		fprintf(stderr, "sexec: reading the processes failed: %s\n", err);
+	else if (ret)
+		fprintf(stderr, "sexec: reading or writing the processes failed%s%s\n",
+			err[0] ? ": " : "", err);
+	return ret;
+}
+
 static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 {
+	struct main_stream ms = { .conf = conf, .db_override = o->db };
 	struct main_state st = { .conf = conf, .db_override = o->db };
 	struct db_step_node *dbs = NULL;
 	struct report r = { 0 };
@@ -662,6 +692,11 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 	}
 	r.selector = o->jobarg;
 	r.with_processes = (o->processes && (o->json || o->csv)) || o->html;
+	if (o->processes && (o->json || o->csv) && !o->html) {
+		r.with_processes = 1;
+		r.proc_stream = main_stream_procs;
+		r.proc_stream_ctx = &ms;
+	}
 	r.with_tree = o->processes && !o->json && !o->csv && !o->html;
 	/* The HTML Gantt chart draws the longest processes only: read just those. */
 	r.procs_limit = o->html && !(o->processes && (o->json || o->csv)) ? HTML_GANTT_MAX_PROCS : -1;
@@ -700,6 +735,9 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 		fprintf(stderr, "sexec: out of memory\n");
 		goto out;
 	}
+	/* Nothing to stream from a database that does not have the job. */
+	if (!r.observed)
+		r.proc_stream = NULL;
 	if (r.observed && r.sacct_job && conf->cluster[0] &&
 	    strcmp(conf->cluster, r.cluster) != 0 &&
 	    report_add_warning(&r, "job %u was found on cluster %s, not on the configured cluster "

@@ -1032,69 +1032,88 @@ static void render_json_steps(const struct report *r, struct json *j)
 	json_array_end(j);
 }
 
+void render_json_proc(struct json *j, const struct rep_proc *p)
+{
+	size_t k;
+
+	json_object_begin(j);
+	json_key(j, "pid");
+	json_int(j, p->pid);
+	json_key(j, "ppid");
+	json_int_or_null(j, p->ppid);
+	json_key(j, "step");
+	json_string(j, p->step);
+	json_key(j, "task");
+	json_int_or_null(j, p->task);
+	json_key(j, "node");
+	json_string(j, p->node);
+	json_key(j, "exe");
+	json_string(j, p->exe);
+	json_key(j, "argv");
+	json_array_begin(j);
+	for (k = 0; k < p->argc; k++)
+		json_string(j, p->argv[k]);
+	json_array_end(j);
+	json_key(j, "argv_truncated");
+	json_bool(j, p->argv_truncated);
+	json_key(j, "tool");
+	json_string(j, p->tool);
+	json_key(j, "start");
+	json_string(j, p->start);
+	json_key(j, "end");
+	json_string(j, p->end);
+	json_key(j, "cpu_user_s");
+	json_seconds(j, (double)p->cpu_user_us / 1e6);
+	json_key(j, "cpu_sys_s");
+	json_seconds(j, (double)p->cpu_sys_us / 1e6);
+	json_key(j, "wall_s");
+	json_seconds(j, p->wall_s);
+	json_key(j, "exit_code");
+	if (p->has_exit_code)
+		json_int(j, p->exit_code);
+	else
+		json_null(j);
+	json_key(j, "signal");
+	json_int(j, p->signal);
+	json_key(j, "core_dumped");
+	json_bool(j, p->core_dumped);
+	for (k = 0; k < REP_PROC_NCOUNTERS; k++) {
+		json_key(j, rep_proc_counter_names[k]);
+		json_int_or_null(j, p->counters[k]);
+	}
+	json_key(j, "cwd");
+	if (p->cwd)
+		json_string(j, p->cwd);
+	else
+		json_null(j);
+	render_json_time(j, p->has_time, p->time_us);
+	json_key(j, "oom_killed");
+	json_bool(j, p->oom_killed);
+	json_object_end(j);
+}
+
+static int render_json_proc_cb(const struct rep_proc *p, void *arg)
+{
+	struct json *j = arg;
+
+	render_json_proc(j, p);
+	return j->error;
+}
+
+/* Every process: streamed from the database when the report was set up so (a million rows
+ * never sit in memory), else the ones read. */
 static void render_json_processes(const struct report *r, struct json *j)
 {
-	size_t i, k;
+	size_t i;
 
 	json_key(j, "processes");
 	json_array_begin(j);
-	for (i = 0; i < r->nprocs; i++) {
-		const struct rep_proc *p = &r->procs[i];
-
-		json_object_begin(j);
-		json_key(j, "pid");
-		json_int(j, p->pid);
-		json_key(j, "ppid");
-		json_int_or_null(j, p->ppid);
-		json_key(j, "step");
-		json_string(j, p->step);
-		json_key(j, "task");
-		json_int_or_null(j, p->task);
-		json_key(j, "node");
-		json_string(j, p->node);
-		json_key(j, "exe");
-		json_string(j, p->exe);
-		json_key(j, "argv");
-		json_array_begin(j);
-		for (k = 0; k < p->argc; k++)
-			json_string(j, p->argv[k]);
-		json_array_end(j);
-		json_key(j, "argv_truncated");
-		json_bool(j, p->argv_truncated);
-		json_key(j, "tool");
-		json_string(j, p->tool);
-		json_key(j, "start");
-		json_string(j, p->start);
-		json_key(j, "end");
-		json_string(j, p->end);
-		json_key(j, "cpu_user_s");
-		json_seconds(j, (double)p->cpu_user_us / 1e6);
-		json_key(j, "cpu_sys_s");
-		json_seconds(j, (double)p->cpu_sys_us / 1e6);
-		json_key(j, "wall_s");
-		json_seconds(j, p->wall_s);
-		json_key(j, "exit_code");
-		if (p->has_exit_code)
-			json_int(j, p->exit_code);
-		else
-			json_null(j);
-		json_key(j, "signal");
-		json_int(j, p->signal);
-		json_key(j, "core_dumped");
-		json_bool(j, p->core_dumped);
-		for (k = 0; k < REP_PROC_NCOUNTERS; k++) {
-			json_key(j, rep_proc_counter_names[k]);
-			json_int_or_null(j, p->counters[k]);
-		}
-		json_key(j, "cwd");
-		if (p->cwd)
-			json_string(j, p->cwd);
-		else
-			json_null(j);
-		render_json_time(j, p->has_time, p->time_us);
-		json_key(j, "oom_killed");
-		json_bool(j, p->oom_killed);
-		json_object_end(j);
+	if (r->proc_stream) {
+		if (r->proc_stream(r, render_json_proc_cb, j) && !j->error)
+			j->error = -EIO;
+	} else {
+		for (i = 0; i < r->nprocs; i++)
+			render_json_proc(j, &r->procs[i]);
 	}
 	json_array_end(j);
 }
@@ -1253,46 +1272,55 @@ int render_json(const struct report *r, FILE *f)
 	return json_finish(&j);
 }
 
-static void render_csv_processes(const struct report *r, FILE *f)
+static int render_csv_proc(const struct rep_proc *p, void *arg)
 {
-	size_t i, k;
+	FILE *f = arg;
+	size_t k;
+	char *argv = NULL;
+	size_t len = 1, o = 0;
+
+	for (k = 0; k < p->argc; k++)
+		len += strlen(p->argv[k]) + 1;
+	argv = malloc(len);
+	if (argv) {
+		argv[0] = '\0';
+		for (k = 0; k < p->argc; k++)
+			o += (size_t)snprintf(argv + o, len - o, "%s%s", k ? " " : "",
+					      p->argv[k]);
+	}
+	csv_str(f, p->step, 0);
+	csv_str(f, p->node, 0);
+	csv_int(f, p->pid, 0);
+	csv_int(f, p->ppid, 0);
+	csv_int(f, p->task, 0);
+	csv_str(f, p->tool, 0);
+	csv_str(f, p->exe, 0);
+	csv_str(f, p->start, 0);
+	csv_str(f, p->end, 0);
+	csv_num(f, p->wall_s, 0);
+	csv_num(f, (double)p->cpu_user_us / 1e6, 0);
+	csv_num(f, (double)p->cpu_sys_us / 1e6, 0);
+	csv_int(f, p->has_exit_code ? p->exit_code : -1, 0);
+	csv_int(f, p->signal, 0);
+	csv_int(f, p->counters[0], 0);
+	csv_int(f, p->counters[1], 0);
+	csv_int(f, p->counters[2], 0);
+	csv_str(f, argv, 1);
+	free(argv);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int render_csv_processes(const struct report *r, FILE *f)
+{
+	size_t i;
 
 	fprintf(f, "step,node,pid,ppid,task,tool,exe,start,end,wall_s,cpu_user_s,cpu_sys_s,"
 		   "exit_code,signal,rss_peak_kb,read_bytes,write_bytes,argv\r\n");
-	for (i = 0; i < r->nprocs; i++) {
-		const struct rep_proc *p = &r->procs[i];
-		char *argv = NULL;
-		size_t len = 1, o = 0;
-
-		for (k = 0; k < p->argc; k++)
-			len += strlen(p->argv[k]) + 1;
-		argv = malloc(len);
-		if (argv) {
-			argv[0] = '\0';
-			for (k = 0; k < p->argc; k++)
-				o += (size_t)snprintf(argv + o, len - o, "%s%s", k ? " " : "",
-						      p->argv[k]);
-		}
-		csv_str(f, p->step, 0);
-		csv_str(f, p->node, 0);
-		csv_int(f, p->pid, 0);
-		csv_int(f, p->ppid, 0);
-		csv_int(f, p->task, 0);
-		csv_str(f, p->tool, 0);
-		csv_str(f, p->exe, 0);
-		csv_str(f, p->start, 0);
-		csv_str(f, p->end, 0);
-		csv_num(f, p->wall_s, 0);
-		csv_num(f, (double)p->cpu_user_us / 1e6, 0);
-		csv_num(f, (double)p->cpu_sys_us / 1e6, 0);
-		csv_int(f, p->has_exit_code ? p->exit_code : -1, 0);
-		csv_int(f, p->signal, 0);
-		csv_int(f, p->counters[0], 0);
-		csv_int(f, p->counters[1], 0);
-		csv_int(f, p->counters[2], 0);
-		csv_str(f, argv, 1);
-		free(argv);
-	}
+	if (r->proc_stream)
+		return r->proc_stream(r, render_csv_proc, f) ? -EIO : 0;
+	for (i = 0; i < r->nprocs; i++)
+		render_csv_proc(&r->procs[i], f);
+	return 0;
 }
 
 static void render_csv_tools(const struct report *r, FILE *f)
@@ -1355,9 +1383,10 @@ static void render_csv_steps(const struct report *r, FILE *f)
 
 int render_csv(const struct report *r, FILE *f)
 {
-	if (r->with_processes)
-		render_csv_processes(r, f);
-	else if (r->all_tools)
+	if (r->with_processes) {
+		if (render_csv_processes(r, f))
+			return -EIO;
+	} else if (r->all_tools)
 		render_csv_tools(r, f);
 	else
 		render_csv_steps(r, f);

@@ -185,6 +185,11 @@ struct report {
 	struct rep_proc *procs;
 	size_t nprocs;
 	size_t procs_total; /* processes in all, also those not read */
+	/* Set instead of procs for --json/--csv --processes: calls cb on every process,
+	 * straight from the database; returns 0, cb's non-zero return or -errno. */
+	int (*proc_stream)(const struct report *r, int (*cb)(const struct rep_proc *p, void *arg),
+			   void *arg);
+	void *proc_stream_ctx;
 	int with_tree;      /* the collapsed process tree (--processes as text) */
 	struct rep_ptree tree;
 
