@@ -582,7 +582,10 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 	if (ret)
 		return ret;
 	rows = PQntuples(res);
-	*total = limit >= 0 && rows ? (size_t)db_int(res, 0, 37, rows) : (size_t)rows;
+	/* sql_top's total follows the columns db_proc_row() reads. */
+	*total = (size_t)rows;
+	if (limit >= 0 && rows)
+		*total = (size_t)db_int(res, 0, 19 + REP_PROC_NCOUNTERS + SEXEC_TIME_N, rows);
 	p = calloc(rows ? (size_t)rows : 1, sizeof(*p));
 	if (!p) {
 		ret = -ENOMEM;
