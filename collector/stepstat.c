@@ -103,6 +103,22 @@ static int step_dir(struct stepstat *ss, const char *ctrl, char *out, size_t len
 	return cgroup_step_dir(host.hier, host.nhier, (pid_t)ss->pid, ctrl, out, len);
 }
 
+/* Slurm lays a step out alike in every v1 hierarchy. A task is moved into
+ * them one after another, so when it was found in one (from) but not yet in
+ * ctrl's, ctrl's directory is the same path under ctrl's mount; it is read
+ * once it exists. */
+static void stepstat_derive(const char *from, const char *from_ctrl, const char *ctrl, char *out,
+			    size_t len)
+{
+	const char *fm = cgroup_mount_of(host.hier, host.nhier, from_ctrl);
+	const char *m = cgroup_mount_of(host.hier, host.nhier, ctrl);
+	size_t fl = fm ? strlen(fm) : 0;
+
+	if (out[0] || !from[0] || !fm || !m || strncmp(from, fm, fl) != 0)
+		return;
+	snprintf(out, len, "%s%s", m, from + fl);
+}
+
 /* Find the step's cgroups from one of its tasks. Slurm may move a task into
  * them only after it registered: retried until found. */
 static void stepstat_resolve(struct stepstat *ss)
@@ -115,6 +131,15 @@ static void stepstat_resolve(struct stepstat *ss)
 	    step_dir(ss, "cpuacct", ss->cpuacct, sizeof(ss->cpuacct)) == 0) {
 		step_dir(ss, "cpuacct", ss->cpuacct, sizeof(ss->cpuacct));
 		step_dir(ss, "blkio", ss->blkio, sizeof(ss->blkio));
+		if (ss->memory[0]) {
+			stepstat_derive(ss->memory, "memory", "cpuacct", ss->cpuacct,
+					sizeof(ss->cpuacct));
+			stepstat_derive(ss->memory, "memory", "blkio", ss->blkio, sizeof(ss->blkio));
+		} else {
+			stepstat_derive(ss->cpuacct, "cpuacct", "memory", ss->memory,
+					sizeof(ss->memory));
+			stepstat_derive(ss->cpuacct, "cpuacct", "blkio", ss->blkio, sizeof(ss->blkio));
+		}
 		ss->version = 1;
 		ss->resolved = 1;
 		if (step_dir(ss, "cpuset", cpuset, sizeof(cpuset)) == 0)

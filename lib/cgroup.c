@@ -245,6 +245,16 @@ int cgroup_step_dir(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl
 	return ret;
 }
 
+const char *cgroup_mount_of(const struct cg_hier *h, int nh, const char *ctrl)
+{
+	int i;
+
+	for (i = 0; i < nh; i++)
+		if (!h[i].v2 && cgroup_opts_match(h[i].opts, ctrl))
+			return h[i].mount;
+	return NULL;
+}
+
 int cgroup_v2_mount(char *out, size_t len, int *controllers)
 {
 	struct cg_hier h[CG_HIER_MAX];

@@ -217,8 +217,8 @@ static void render_text_header(const struct report *r, FILE *f)
 		fprintf(f, "  %-10s unavailable\n", "sacct");
 }
 
-#define STEP_FMT "%-12s %-12s %9s %5s %10s %9s %10s | %6s %9s %9s  %s\n"
-#define STEP_SLURM_WIDTH 60 /* from STATE to MAXRSS in STEP_FMT */
+#define STEP_FMT "%-12s %-13s %9s %5s %10s %9s %10s | %6s %9s %9s  %s\n"
+#define STEP_SLURM_WIDTH 61 /* from STATE to MAXRSS in STEP_FMT */
 
 static void render_text_steps(const struct report *r, FILE *f)
 {
@@ -239,7 +239,7 @@ static void render_text_steps(const struct report *r, FILE *f)
 		const char *state_col;
 		size_t o = 0;
 
-		state_col = render_safe(state, sizeof(state), sa ? sa->state : NULL, 12);
+		state_col = render_safe(state, sizeof(state), sa ? sa->state : NULL, 13);
 		slurmfmt_fmt_duration(sa ? sa->elapsed_s : NAN, el, sizeof(el));
 		if (sa && sa->alloc_cpus >= 0)
 			snprintf(cpus, sizeof(cpus), "%lld", (long long)sa->alloc_cpus);
@@ -558,6 +558,33 @@ static void render_bar(FILE *f, double share, int color, int utf8, double warn, 
 	fputc(']', f);
 }
 
+/* OOM kills and what the record misses, on a line each when there are any. */
+static void render_text_losses(const struct report *r, FILE *f)
+{
+	int64_t oom = 0, lost = 0, untracked = 0, dropped = 0;
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++) {
+		if (r->steps[i].oom_kills > 0)
+			oom += r->steps[i].oom_kills;
+		lost += r->steps[i].lost_events;
+		untracked += r->steps[i].lost_tracking;
+	}
+	for (i = 0; i < r->ntools; i++)
+		dropped += r->tools[i].rows_dropped;
+	if (oom)
+		fprintf(f, "  %-10s %s%lld process%s killed for lack of memory%s\n", "OOM kills",
+			r->color ? RENDER_RED : "", (long long)oom, oom == 1 ? "" : "es",
+			r->color ? RENDER_RESET : "");
+	if (lost || untracked)
+		fprintf(f, "  %-10s %lld events lost, %lld processes not tracked: the observed "
+			   "figures are short\n", "Losses", (long long)lost, (long long)untracked);
+	if (dropped)
+		fprintf(f, "  %-10s %lld process rows given up (per-step cap or full spool); the "
+			   "totals still count them\n", lost || untracked ? "" : "Losses",
+			(long long)dropped);
+}
+
 /* Bars for CPU busy of the allocation, memory peak of the request and time-limit use; the
  * consistency of observed CPU with sacct's TotalCPU; the short-lived processes. */
 static void render_text_use(const struct report *r, FILE *f)
@@ -619,6 +646,7 @@ static void render_text_use(const struct report *r, FILE *f)
 				   "events lost, or the job still running)\n",
 				100 * (sj->total_cpu_s - u.cpu_s) / sj->total_cpu_s);
 	}
+	render_text_losses(r, f);
 	if (u.short_n > 0) {
 		slurmfmt_fmt_duration((double)u.short_cpu_us / 1e6, c, sizeof(c));
 		fprintf(f, "  %-10s %lld process%s shorter than 1 s used %.0f%% of the CPU (%s)\n",

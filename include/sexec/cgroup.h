@@ -38,6 +38,8 @@ int cgroup_move_to_root(pid_t pid);
  * (no cgroup of its own) or it is not mounted. */
 int cgroup_step_dir(const struct cg_hier *h, int nh, pid_t pid, const char *ctrl, char *out,
 		    size_t len);
+/* The mount of the v1 hierarchy with controller ctrl among h; NULL when none. */
+const char *cgroup_mount_of(const struct cg_hier *h, int nh, const char *ctrl);
 /* Where the v2 hierarchy is mounted, and whether it has the cpu or memory
  * controller (on a hybrid host it has neither: the v1 hierarchies do, and v2
  * gives pressure files). 0, or -ENOENT. */

@@ -209,6 +209,10 @@ check_eq "--json: one OOM kill in all" 1 "$(jv oom '[.steps[].cgroup.oom_kills /
 check_eq "--json: one diagnosis note of kind oom, saying so" \
 	"OOM: 1 process was killed for lack of memory. Request more memory (--mem)." \
 	"$(jv oom '[.diagnosis[] | select(.kind == "oom") | .text] | join("; ")')"
+check_eq "text: the OOM line and the step's full state" \
+	"OOM kills  1 process killed for lack of memory|OUT_OF_MEMORY" \
+	"$("$SEXEC" "$J" 2>/dev/null | sed -n 's/^  \(OOM kills .*\)/\1/p')|$("$SEXEC" "$J" 2>/dev/null |
+		awk '$1 == "batch" { print $2 }')"
 
 echo "t_cli: array task 2 of $A (job $A2)"
 check_eq "the task printed its own job id, sacct's JobIDRaw" "$A2" \

@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "sexec/cgroup.h"
 #include "sexec/cgstat.h"
 
 /* Samples as the kernel writes them; "host" ones were read on a 6.18 hybrid
@@ -706,6 +707,24 @@ static int readers_clean(void)
 	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The hierarchy of a controller: whole words of the super options only, and never v2. */
+static void test_mount_of(void)
+{
+	struct cg_hier h[4] = {
+		{ .v2 = 1, .opts = "rw,memory", .mount = "/sys/fs/cgroup/unified" },
+		{ .v2 = 0, .opts = "rw,cpu,cpuacct", .mount = "/sys/fs/cgroup/cpu,cpuacct" },
+		{ .v2 = 0, .opts = "rw,memory", .mount = "/sys/fs/cgroup/memory" },
+		{ .v2 = 0, .opts = "rw,net_cls,net_prio", .mount = "/sys/fs/cgroup/net_cls" },
+	};
+
+	CU_ASSERT_STRING_EQUAL(cgroup_mount_of(h, 4, "cpuacct"), "/sys/fs/cgroup/cpu,cpuacct");
+	CU_ASSERT_STRING_EQUAL(cgroup_mount_of(h, 4, "cpu"), "/sys/fs/cgroup/cpu,cpuacct");
+	CU_ASSERT_STRING_EQUAL(cgroup_mount_of(h, 4, "memory"), "/sys/fs/cgroup/memory");
+	CU_ASSERT_PTR_NULL(cgroup_mount_of(h, 4, "net"));
+	CU_ASSERT_PTR_NULL(cgroup_mount_of(h, 4, "blkio"));
+	CU_ASSERT_PTR_NULL(cgroup_mount_of(h, 1, "memory"));
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -715,6 +734,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("parse", NULL, NULL);
 	CU_add_test(s, "one number or max", test_u64);
+	CU_add_test(s, "the hierarchy of a controller", test_mount_of);
 	CU_add_test(s, "cpu.stat v2 and v1", test_cpu_stat);
 	CU_add_test(s, "memory.events", test_memory_events);
 	CU_add_test(s, "io.stat", test_io_stat);
