@@ -212,7 +212,7 @@ check_eq "--json: one diagnosis note of kind oom, saying so" \
 check_eq "text: the OOM line and the step's full state" \
 	"OOM kills  1 process killed for lack of memory|OUT_OF_MEMORY" \
 	"$("$SEXEC" "$J" 2>/dev/null | sed -n 's/^  \(OOM kills .*\)/\1/p')|$("$SEXEC" "$J" 2>/dev/null |
-		awk '$1 == "batch" { print $2 }')"
+		awk '$1 == "batch" { print $2; exit }')"
 
 echo "t_cli: array task 2 of $A (job $A2)"
 check_eq "the task printed its own job id, sacct's JobIDRaw" "$A2" \
