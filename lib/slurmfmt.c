@@ -621,3 +621,23 @@ nospace:
 		dst[0] = '\0';
 	return -ENOSPC;
 }
+
+void slurmfmt_hostlist_first(const char *list, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*list && *list != ',' && o + 1 < len) {
+		if (*list == '[') {
+			size_t n = strcspn(++list, "-,]");
+
+			while (n-- && o + 1 < len)
+				out[o++] = *list++;
+			list += strcspn(list, "]");
+			if (*list == ']')
+				list++;
+			continue;
+		}
+		out[o++] = *list++;
+	}
+	out[o] = '\0';
+}

@@ -865,15 +865,19 @@ int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char
 	params[0] = cluster;
 	params[1] = id;
 	params[2] = step;
-	if (!PQsendQueryParams(d->conn, sql, 3, NULL, params, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(d->conn)) {
-		snprintf(err, errlen, "%s", PQerrorMessage(d->conn));
+	if (!PQsendQueryParams(d->conn, sql, 3, NULL, params, NULL, NULL, 0)) {
+		db_oneline(err, errlen, PQerrorMessage(d->conn));
 		return -EIO;
 	}
+	/* Without single-row mode the rows come at once: still correct, only bigger. */
+	PQsetSingleRowMode(d->conn);
 	while ((res = PQgetResult(d->conn))) {
 		ExecStatusType st = PQresultStatus(res);
 
-		if (st == PGRES_SINGLE_TUPLE && !ret) {
+		if (st == PGRES_TUPLES_OK && PQntuples(res) > 0 && !ret) {
+			snprintf(err, errlen, "the process tree query did not stream its rows");
+			ret = -EIO;
+		} else if (st == PGRES_SINGLE_TUPLE && !ret) {
 			const char *g = PQgetvalue(res, 0, 0), *name;
 
 			if (n == cap) {
@@ -912,13 +916,13 @@ int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char
 			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-			snprintf(err, errlen, "%s", msg ? msg : PQerrorMessage(d->conn));
+			db_oneline(err, errlen, msg ? msg : PQerrorMessage(d->conn));
 			ret = state && !strcmp(state, "42501") ? -EACCES : -EIO;
 		}
 		PQclear(res);
 	}
 	if (!ret && !done) {
-		snprintf(err, errlen, "the query ended early: %s", PQerrorMessage(d->conn));
+		db_oneline(err, errlen, PQerrorMessage(d->conn));
 		ret = -EIO;
 	}
 	if (!ret && ptree_build(p, n))
@@ -975,10 +979,13 @@ int db_stream_processes(struct db *d, const char *cluster, uint32_t job_id, cons
 	params[0] = cluster;
 	params[1] = id;
 	params[2] = step;
-	if (!PQsendQueryParams(d->conn, db_proc_sql, 3, NULL, params, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(d->conn)) {
+	if (!PQsendQueryParams(d->conn, db_proc_sql, 3, NULL, params, NULL, NULL, 0)) {
 		db_oneline(err, errlen, PQerrorMessage(d->conn));
 		return -EIO;
+	}
+	if (!PQsetSingleRowMode(d->conn)) {
+		snprintf(err, errlen, "cannot read the processes row by row");
+		ret = -EIO;
 	}
 	/* Every result is read, also after a failure, so the connection stays usable. */
 	while ((res = PQgetResult(d->conn))) {

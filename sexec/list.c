@@ -481,7 +481,7 @@ int list_collect(const struct cli_opts *o, const struct sexec_conf *conf, int64_
 		/* sacct reads local times; give it exactly the window the database gets. */
 		strftime(from_s, sizeof(from_s), "%Y-%m-%dT%H:%M:%S", localtime_r(&from, &tm));
 		strftime(to_s, sizeof(to_s), "%Y-%m-%dT%H:%M:%S", localtime_r(&to, &tm));
-		sel[n++] = "-X";
+		/* Not -X: MaxRSS is on the step lines. */
 		sel[n++] = "-S";
 		sel[n++] = from_s;
 		sel[n++] = "-E";

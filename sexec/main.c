@@ -211,8 +211,8 @@ static int main_parse_opts(int argc, char **argv, struct cli_opts *o)
 		fprintf(stderr, "sexec: --color takes auto, always or never, not '%s'\n", color);
 		return -EINVAL;
 	}
-	if (o->json + o->csv > 1) {
-		fprintf(stderr, "sexec: --json and --csv exclude each other\n");
+	if (o->json + o->csv + !!o->html > 1) {
+		fprintf(stderr, "sexec: --json, --csv and --html exclude each other\n");
 		return -EINVAL;
 	}
 	if (o->run && !o->pipeline) {
@@ -486,18 +486,6 @@ static int main_warn_steps(struct report *r)
 	return 0;
 }
 
-/* The first host of a Slurm hostlist: "n[01-04,07],gpu1" gives "n01". */
-static void main_first_host(const char *list, char *out, size_t len)
-{
-	size_t n = strcspn(list, ",[");
-
-	if (list[n] == '[')
-		snprintf(out, len, "%.*s%.*s", (int)n, list, (int)strcspn(list + n + 1, "-,]"),
-			 list + n + 1);
-	else
-		snprintf(out, len, "%.*s", (int)n, list);
-}
-
 /* Why sexec has no records of a job sacct knows, from what the database saw on its first
  * node while it ran (sexec.node_activity reveals no other job's data). */
 static int main_why_unobserved(struct report *r, const struct main_state *st)
@@ -517,7 +505,7 @@ static int main_why_unobserved(struct report *r, const struct main_state *st)
 	    !slurmfmt_parse_time(sj->start, 0, &from)) {
 		if (slurmfmt_parse_time(sj->end, 0, &to))
 			to = time(NULL);
-		main_first_host(sj->nodelist, node, sizeof(node));
+		slurmfmt_hostlist_first(sj->nodelist, node, sizeof(node));
 		if (node[0] && !db_open_conf(&db, st->conf, st->db_override, err, sizeof(err)))
 			db_node_activity(db, r->cluster, node, (double)from, (double)to, act,
 					 sizeof(act), err, sizeof(err));

@@ -41,18 +41,44 @@ const char *render_clip(char *buf, size_t len, const char *s, size_t width)
 	return buf;
 }
 
+/* A byte of a CSV field as written: control characters (C0 other than line breaks, DEL,
+ * and UTF-8's C1) become '?', so a job name cannot drive the terminal. *skip is set for the
+ * continuation byte of a C1 character. */
+static int csv_byte(const unsigned char *c, int *skip)
+{
+	if (*skip) {
+		*skip = 0;
+		return -1;
+	}
+	if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+		*skip = 1;
+		return '?';
+	}
+	if ((c[0] < 0x20 && c[0] != '\r' && c[0] != '\n') || c[0] == 0x7f)
+		return '?';
+	return c[0];
+}
+
 void csv_str(FILE *f, const char *s, int last)
 {
-	if (s && strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
+	const unsigned char *c;
+	int skip = 0, b;
+
+	if (s) {
+		int quote = strpbrk(s, ",\"\r\n") != NULL;
+
+		if (quote)
+			fputc('"', f);
+		for (c = (const unsigned char *)s; *c; c++) {
+			b = csv_byte(c, &skip);
+			if (b < 0)
+				continue;
+			if (b == '"')
 				fputc('"', f);
-			fputc(*s, f);
+			fputc(b, f);
 		}
-		fputc('"', f);
-	} else if (s) {
-		fputs(s, f);
+		if (quote)
+			fputc('"', f);
 	}
 	fputs(last ? "\r\n" : ",", f);
 }

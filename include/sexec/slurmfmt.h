@@ -67,6 +67,9 @@ int slurmfmt_json_escape(char *dst, size_t dstlen, const char *src, size_t srcle
 /* Number of hosts in a Slurm hostlist: "n1" -> 1, "n[01-04,07],gpu1" -> 6, "" or
  * "None assigned" -> 0. Returns the count, or -EINVAL when malformed. */
 int slurmfmt_hostlist_count(const char *s);
+/* The first host of a hostlist: "n[01-04,07],gpu1" gives "n01", "r[1-2]n[3-4]" "r1n3",
+ * "gpu[01-02]-ib" "gpu01-ib"; "" for an empty list. Cut to fit len. */
+void slurmfmt_hostlist_first(const char *list, char *out, size_t len);
 /* Number of ids in a Slurm id list: "0-3,8,10-11" -> 7, "" -> 0; -EINVAL when
  * malformed. */
 int slurmfmt_idlist_count(const char *s);

@@ -7,23 +7,30 @@ ALTER TABLE sexec.step_tool ADD COLUMN short_processes bigint;
 ALTER TABLE sexec.step_tool ADD COLUMN short_cpu_us bigint;
 
 -- Why a job has no records: whether a collector ever reported from its node,
--- and whether it recorded any step there while the job ran. Row-level
--- security hides other users' steps from a reader, so this answers with one
--- word and nothing else: 'never' (no collector ever ran there), 'active'
--- (it recorded steps then: the job opted out, or the plugin is not enabled
--- for it), 'silent' (it recorded nothing then: it was down, or nothing else
--- ran there while an opted-out job did). A step
--- never closed counts only if it started in the window.
+-- and whether it was recording there while the job ran. Row-level security
+-- hides other users' rows from a reader, so this answers with one word:
+-- 'never' (no collector ever reported from the node), 'active' (it recorded
+-- there in the window: a step started or ended, or a running step was
+-- sampled; so the job opted out, or the plugin is not enabled for it),
+-- 'silent' (nothing: it was down, or nothing else ran there). The window is
+-- widened to whole hours, so the answer tells no more about other users' jobs
+-- than whether a node was busy in an hour, which sinfo shows anyway.
 CREATE OR REPLACE FUNCTION sexec.node_activity(p_cluster text, p_node text,
 	p_from timestamptz, p_to timestamptz)
 RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sexec, pg_temp AS $$
+	WITH w AS (SELECT date_trunc('hour', p_from) AS t0,
+		date_trunc('hour', p_to) + interval '1 hour' AS t1)
 	SELECT CASE
 		WHEN NOT EXISTS (SELECT 1 FROM sexec.node n
 			WHERE (p_cluster = '' OR n.cluster = p_cluster) AND n.node = p_node)
 			THEN 'never'
-		WHEN EXISTS (SELECT 1 FROM sexec.step s
+		WHEN EXISTS (SELECT 1 FROM sexec.step s, w
 			WHERE (p_cluster = '' OR s.cluster = p_cluster) AND s.node = p_node
-			AND s.start_time <= p_to AND coalesce(s.end_time, s.start_time) >= p_from)
+			AND ((s.start_time >= w.t0 AND s.start_time < w.t1)
+			OR (s.end_time >= w.t0 AND s.end_time < w.t1)))
+		OR EXISTS (SELECT 1 FROM sexec.sample m, w
+			WHERE (p_cluster = '' OR m.cluster = p_cluster) AND m.node = p_node
+			AND m.t >= w.t0 AND m.t < w.t1)
 			THEN 'active'
 		ELSE 'silent' END
 $$;

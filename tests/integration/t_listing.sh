@@ -31,7 +31,8 @@ EOF
 chmod 755 "$WORK/list-busy.sh" "$WORK/list-fat.sh"
 J_OK=$(submit -J list-busy -c1 --mem=100M -t 1 "$WORK/list-busy.sh")
 J_FAT=$(submit -J list-fat -c1 --mem=4G -t 1 "$WORK/list-fat.sh")
-J_FAIL=$(submit -J list-fail -c1 --mem=100M -t 1 --wrap 'exit 3')
+# Its name carries a terminal escape: every output must neutralise it.
+J_FAIL=$(submit -J $'list-fail\e[2J' -c1 --mem=100M -t 1 --wrap 'exit 3')
 for j in "$J_OK" "$J_FAT" "$J_FAIL"; do
 	wait_for 600 sacct_done "$j" || fail "job $j did not finish"
 	wait_for 60 steps_closed "$j" || fail "job $j: steps not closed in the database"
@@ -108,6 +109,10 @@ rows = list(csv.reader(open(sys.argv[1], newline="")))
 print(len(rows), " ".join(sorted({str(len(r)) for r in rows})))' "$WORK/list.csv")"
 check_eq "CSV: the fat job's verdict column" memory_request \
 	"$(awk -F, -v j="$J_FAT" '$1 == j { print $21 }' "$WORK/list.csv")"
+check_eq "CSV: the escape in a job name is neutralised" 'list-fail?[2J' \
+	"$(awk -F, -v j="$J_FAIL" '$1 == j { print $5 }' "$WORK/list.csv")"
+check_eq "CSV and text: no escape byte anywhere" 0 \
+	"$(cat "$WORK/list.csv" <(as "$U" "$SEXEC" -S "$START" -E "$END") | grep -c $'\e')"
 
 echo "t_listing: colour"
 check_eq "piped: no colour" 0 "$("$SEXEC" "$J_OK" | grep -c $'\033')"

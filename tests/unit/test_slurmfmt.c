@@ -109,6 +109,24 @@ static void test_parse_time(void)
 	}
 }
 
+static void test_hostlist_first(void)
+{
+	static const char *const cases[][2] = {
+		{ "vm", "vm" }, { "n[01-04,07],gpu1", "n01" }, { "r[1-2]n[3-4]", "r1n3" },
+		{ "gpu[01-02]-ib", "gpu01-ib" }, { "a,b", "a" }, { "n[7]", "n7" }, { "", "" },
+		{ "n[", "n" },
+	};
+	char out[64], small[4];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		slurmfmt_hostlist_first(cases[i][0], out, sizeof(out));
+		CU_ASSERT_STRING_EQUAL(out, cases[i][1]);
+	}
+	slurmfmt_hostlist_first("node[100-200]", small, sizeof(small));
+	CU_ASSERT_STRING_EQUAL(small, "nod");
+}
+
 static void test_jobsel_malformed(void)
 {
 	static const char *const bad[] = {
@@ -516,6 +534,7 @@ int main(void)
 		{ "jobsel valid", test_jobsel_valid },
 		{ "jobsel malformed", test_jobsel_malformed },
 		{ "sacct times", test_parse_time },
+		{ "first host of a hostlist", test_hostlist_first },
 		{ "duration valid", test_duration_valid },
 		{ "duration nodata and malformed", test_duration_nodata_and_malformed },
 		{ "mem valid", test_mem_valid },
