@@ -20,7 +20,7 @@
 #include "store.h"
 
 #define STORE_MAX_PARAMS 12
-#define STORE_SCHEMA_VERSION 7 /* sql/migrations/007_short.sql */
+#define STORE_SCHEMA_VERSION 7 /* sql/migrations/007_report.sql */
 
 enum store_kind {
 	OP_ROW = 0,  /* a process row, in COPY text form */
@@ -38,8 +38,14 @@ enum store_kind {
 	OP_STEP_TIMES,
 	OP_STEP_CPU,
 	OP_SAMPLE,
+	OP_NODE_START, /* this collector's start: the node's liveness window opens */
+	OP_NODE_STOP,  /* its clean stop */
 	OP_MAX
 };
+
+/* How often a connected collector says it is alive (sexec.node.last_seen), so
+ * `sexec` can tell a job that opted out from one that ran while it was down. */
+#define STORE_HEARTBEAT_S 60
 
 /* The run of a step that an end at $6 (Unix µs) belongs to, and where the
  * next run starts: processes ending in between are that run's. */
@@ -245,6 +251,18 @@ static const struct {
 		      " numa_nodes = EXCLUDED.numa_nodes, mem_mb = EXCLUDED.mem_mb,"
 		      " gpus = EXCLUDED.gpus, collector_version = EXCLUDED.collector_version,"
 		      " updated_at = now()", 11 },
+	/* $3: the start, Unix µs (replayed from the journal, it keeps its time). */
+	[OP_NODE_START] = { "UPDATE sexec.node SET started_at = 'epoch'::timestamptz + $3::bigint"
+			    " * interval '1 microsecond', last_seen = 'epoch'::timestamptz + $3::bigint"
+			    " * interval '1 microsecond', stopped_at = NULL"
+			    " WHERE cluster = $1 AND node = $2", 3 },
+	/* $3: the stop, $4: the start of the collector that stops; a newer one
+	 * that started meanwhile keeps its row. */
+	[OP_NODE_STOP] = { "UPDATE sexec.node SET stopped_at = 'epoch'::timestamptz + $3::bigint"
+			   " * interval '1 microsecond', last_seen = 'epoch'::timestamptz + $3::bigint"
+			   " * interval '1 microsecond' WHERE cluster = $1 AND node = $2"
+			   " AND started_at = 'epoch'::timestamptz + $4::bigint * interval"
+			   " '1 microsecond'", 4 },
 };
 
 /* Staged rows into the table, idempotently; the stage is emptied for the
@@ -281,6 +299,10 @@ struct store {
 	struct store_op *head, **tail;
 	uint64_t nqueued;
 	struct store_stats st;
+	/* this collector's node row, for the heartbeat (store thread only after start) */
+	char hb_cluster[128], hb_node[256];
+	uint64_t hb_started_us;
+	time_t hb_last;
 
 	PGconn *conn; /* owned by the writer thread */
 	char sqlstate[6]; /* of the last failed statement of a batch */
@@ -546,6 +568,14 @@ static char *store_append_list(char *list, const uint64_t *v, size_t n)
 	return out;
 }
 
+static uint64_t store_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 void store_put_node(struct store *s, const struct node_rec *n)
 {
 	struct store_op *op = store_new_op(OP_NODE);
@@ -564,6 +594,55 @@ void store_put_node(struct store *s, const struct node_rec *n)
 	op->params[9] = store_fmt("%d", n->gpus);
 	op->params[10] = store_str(n->version);
 	store_enqueue(s, op);
+	pthread_mutex_lock(&s->lock);
+	snprintf(s->hb_cluster, sizeof(s->hb_cluster), "%s", n->cluster);
+	snprintf(s->hb_node, sizeof(s->hb_node), "%s", n->node);
+	s->hb_started_us = store_now_us();
+	pthread_mutex_unlock(&s->lock);
+	op = store_new_op(OP_NODE_START);
+	if (!op)
+		return;
+	op->params[0] = store_str(n->cluster);
+	op->params[1] = store_str(n->node);
+	op->params[2] = store_fmt("%" PRIu64, s->hb_started_us);
+	store_enqueue(s, op);
+}
+
+static int store_connect(struct store *s);
+
+/* The node row's last_seen, now, straight on the store's connection: not
+ * journaled (a heartbeat replayed later would be false). Store thread. */
+static void store_heartbeat(struct store *s)
+{
+	char started[32], cluster[sizeof(s->hb_cluster)], node[sizeof(s->hb_node)];
+	const char *params[3] = { cluster, node, started };
+	time_t now = time(NULL);
+	PGresult *r;
+
+	if (now - s->hb_last < STORE_HEARTBEAT_S)
+		return;
+	if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+		/* Idle, the connection may have gone (a restarted server): a heartbeat
+		 * must not wait for the next record to come back. */
+		if (s->conn)
+			PQfinish(s->conn);
+		s->conn = NULL;
+		if (store_connect(s))
+			return;
+	}
+	pthread_mutex_lock(&s->lock);
+	memcpy(cluster, s->hb_cluster, sizeof(cluster));
+	memcpy(node, s->hb_node, sizeof(node));
+	snprintf(started, sizeof(started), "%" PRIu64, s->hb_started_us);
+	pthread_mutex_unlock(&s->lock);
+	if (!node[0])
+		return;
+	r = PQexecParams(s->conn, "UPDATE sexec.node SET last_seen = now() WHERE cluster = $1"
+			 " AND node = $2 AND started_at = 'epoch'::timestamptz + $3::bigint"
+			 " * interval '1 microsecond'", 3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		s->hb_last = now;
+	PQclear(r);
 }
 
 static void store_key(struct store_op *op, const struct sexec_step_info *st, const char *step)
@@ -1247,6 +1326,7 @@ static void *store_main(void *arg)
 			pthread_mutex_unlock(&s->lock);
 			if (stop)
 				break;
+			store_heartbeat(s);
 			continue;
 		}
 		batch = s->head;
@@ -1274,6 +1354,7 @@ static void *store_main(void *arg)
 		}
 		if (s->conn && store_write_batch(s, batch, &rows, &ops) == 0) {
 			store_committed(s, last->jend, rows, ops);
+			store_heartbeat(s);
 			while (batch) {
 				op = batch->next;
 				store_free_op(batch);
@@ -1582,6 +1663,14 @@ void destroy_store(struct store *s)
 
 	if (!s)
 		return;
+	/* The clean stop, written with what is left (or journaled for the next start). */
+	if (s->hb_node[0] && (op = store_new_op(OP_NODE_STOP)) != NULL) {
+		op->params[0] = store_str(s->hb_cluster);
+		op->params[1] = store_str(s->hb_node);
+		op->params[2] = store_fmt("%" PRIu64, store_now_us());
+		op->params[3] = store_fmt("%" PRIu64, s->hb_started_us);
+		store_enqueue(s, op);
+	}
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
 	pthread_cond_signal(&s->cond);

@@ -942,26 +942,27 @@ int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char
 	return ret;
 }
 
-int db_node_activity(struct db *d, const char *cluster, const char *node, double from, double to,
-		     char *out, size_t outlen, char *err, size_t errlen)
+int db_node_seen(struct db *d, const char *cluster, const char *node, double *started,
+		 double *last_seen, double *stopped, char *err, size_t errlen)
 {
-	static const char sql[] = "SELECT sexec.node_activity($1, $2, to_timestamp($3::float8), "
-				  "to_timestamp($4::float8))";
-	const char *params[4];
-	char a[32], b[32];
+	static const char sql[] =
+		"SELECT extract(epoch FROM started_at), extract(epoch FROM last_seen), "
+		"extract(epoch FROM stopped_at) FROM sexec.node WHERE ($1 = '' OR cluster = $1) "
+		"AND node = $2 ORDER BY updated_at DESC LIMIT 1";
+	const char *params[2] = { cluster ? cluster : "", node };
 	PGresult *res;
 	int ret;
 
-	snprintf(a, sizeof(a), "%.0f", from);
-	snprintf(b, sizeof(b), "%.0f", to);
-	params[0] = cluster ? cluster : "";
-	params[1] = node;
-	params[2] = a;
-	params[3] = b;
-	ret = db_query(d, sql, 4, params, &res, err, errlen);
+	ret = db_query(d, sql, 2, params, &res, err, errlen);
 	if (ret)
 		return ret;
-	snprintf(out, outlen, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+	if (!PQntuples(res)) {
+		PQclear(res);
+		return -ENOENT;
+	}
+	*started = db_num(res, 0, 0);
+	*last_seen = db_num(res, 0, 1);
+	*stopped = db_num(res, 0, 2);
 	PQclear(res);
 	return 0;
 }

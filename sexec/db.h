@@ -41,10 +41,11 @@ int db_find_array_task(struct db *d, uint32_t array_job_id, uint32_t task_id,
 /* Tasks of array job array_job_id in the database (0 on any error). */
 long db_count_array_tasks(struct db *d, const char *cluster, uint32_t array_job_id);
 
-/* Whether sexec saw node between from and to (epoch s), as one word: "never" (no collector
- * ever reported from it), "active" (steps were recorded there then) or "silent". */
-int db_node_activity(struct db *d, const char *cluster, const char *node, double from, double to,
-		     char *out, size_t outlen, char *err, size_t errlen);
+/* The node's collector liveness (epoch s; NaN when not recorded): when the running or last
+ * collector started, when it was last heard of, when it stopped cleanly. -ENOENT: no
+ * collector ever reported from the node. */
+int db_node_seen(struct db *d, const char *cluster, const char *node, double *started,
+		 double *last_seen, double *stopped, char *err, size_t errlen);
 
 /* Step rows per node, with the processes on each summed up, for one job. */
 int db_load_steps(struct db *d, const char *cluster, uint32_t job_id, struct db_step_node **out,

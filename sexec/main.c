@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,16 @@
 #include "sacct.h"
 
 #define ERR_MAX 1024
+#define MAIN_HEARTBEAT_S 60 /* how often a collector refreshes sexec.node.last_seen */
+
+/* "2026-11-24T04:50:07", local time as sacct prints it. */
+static void main_local_time(double t, char *buf, size_t len)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", localtime_r(&s, &tm));
+}
 
 /* What became of each source; the exit code and warnings are decided from these. */
 struct main_state {
@@ -486,15 +497,17 @@ static int main_warn_steps(struct report *r)
 	return 0;
 }
 
-/* Why sexec has no records of a job sacct knows, from what the database saw on its first
- * node while it ran (sexec.node_activity reveals no other job's data). */
+/* Why sexec has no records of a job sacct knows: its user, then its first node's collector
+ * liveness (sexec.node) against the job's run. Nothing about other jobs is read. */
 static int main_why_unobserved(struct report *r, const struct main_state *st)
 {
 	const struct sacct_row *sj = r->sacct_job;
-	char node[256] = "", act[16] = "", err[ERR_MAX];
-	time_t from, to;
-	struct db *db = NULL;
+	double started = NAN, seen = NAN, stopped = NAN;
+	char node[256] = "", err[ERR_MAX], t[32];
 	struct passwd *pw = getpwuid(getuid());
+	struct db *db = NULL;
+	time_t from, to;
+	int ret = -EAGAIN;
 
 	/* Row-level security: another user's records are not shown, whatever they hold. */
 	if (sj && sj->user && *sj->user && pw && strcmp(sj->user, pw->pw_name) != 0)
@@ -507,27 +520,42 @@ static int main_why_unobserved(struct report *r, const struct main_state *st)
 			to = time(NULL);
 		slurmfmt_hostlist_first(sj->nodelist, node, sizeof(node));
 		if (node[0] && !db_open_conf(&db, st->conf, st->db_override, err, sizeof(err)))
-			db_node_activity(db, r->cluster, node, (double)from, (double)to, act,
-					 sizeof(act), err, sizeof(err));
+			ret = db_node_seen(db, r->cluster, node, &started, &seen, &stopped, err,
+					   sizeof(err));
 		db_close(db);
 	}
-	if (!strcmp(act, "never"))
+	if (ret == -ENOENT)
 		return report_add_warning(r, "sexec has no records of job %u: no sexec collector "
 					  "has ever reported from its node %s (the plugin and "
 					  "collector are not deployed there)", r->job_id, node);
-	if (!strcmp(act, "active"))
+	if (ret || !isfinite(started) || !isfinite(seen))
+		return report_add_warning(r, "sexec has no records of job %u: the plugin may not "
+					  "be enabled on its nodes, the collector may have been "
+					  "down, or the job opted out", r->job_id);
+	if (started > (double)from) {
+		main_local_time(started, t, sizeof(t));
 		return report_add_warning(r, "sexec has no records of job %u: the collector on %s "
-					  "recorded other jobs while it ran, so the job opted out "
-					  "(--sexec=off) or the plugin is not enabled for it",
-					  r->job_id, node);
-	if (!strcmp(act, "silent"))
-		return report_add_warning(r, "sexec has no records of job %u: nothing was recorded "
-					  "on %s while it ran; the collector was down, or the job "
-					  "opted out (--sexec=off) and nothing else ran there",
-					  r->job_id, node);
-	return report_add_warning(r, "sexec has no records of job %u: the plugin may not be "
-				  "enabled on its nodes, the collector may have been down, or the job "
-				  "opted out", r->job_id);
+					  "started at %s, after the job began; it was down until "
+					  "then", r->job_id, node, t);
+	}
+	if (isfinite(stopped) && stopped >= started && stopped < (double)to) {
+		main_local_time(stopped, t, sizeof(t));
+		return report_add_warning(r, "sexec has no records of job %u: the collector on %s "
+					  "was stopped at %s, before the job ended", r->job_id, node,
+					  t);
+	}
+	/* A live collector says so every MAIN_HEARTBEAT_S; a longer silence is a crash or
+	 * a database it could not reach. */
+	if (seen < (double)to - 2 * MAIN_HEARTBEAT_S) {
+		main_local_time(seen, t, sizeof(t));
+		return report_add_warning(r, "sexec has no records of job %u: the collector on %s "
+					  "was last heard of at %s, before the job ended (it "
+					  "stopped, or could not reach the database)", r->job_id, node,
+					  t);
+	}
+	return report_add_warning(r, "sexec has no records of job %u: the collector on %s ran "
+				  "throughout, so the job opted out (--sexec=off) or the plugin is "
+				  "not enabled for it", r->job_id, node);
 }
 
 /* Decide what can be shown. Returns an exit code; EXIT_SHOWN means render the report. */

@@ -74,6 +74,11 @@ for policy in optout always optin never; do
 			fail "enable=$policy --sexec=$choice: job runs" "sbatch exited $rc"
 		elif [ "$want" = 0 ]; then
 			check_eq "enable=$policy --sexec=$choice: not observed" 0 "$n"
+			# The collector ran all along: sexec says the job opted out.
+			sacct_done "$jid" || wait_for 30 sacct_done "$jid"
+			check_eq "enable=$policy --sexec=$choice: sexec says why" \
+				"sexec: warning: sexec has no records of job $jid: the collector on $(sacct_field "$jid" NodeList) ran throughout, so the job opted out (--sexec=off) or the plugin is not enabled for it" \
+				"$(as "$TEST_USER" "$PREFIX/bin/sexec" "$jid" 2>&1 >/dev/null | grep 'no records')"
 		elif [ "$n" -ge 3 ]; then
 			pass "enable=$policy --sexec=$choice: observed ($n processes)"
 		else

@@ -106,7 +106,11 @@ check_eq "job with sexecd down: job output" ok "$(cat "$WORK/down-$jid.out")"
 check_eq "job with sexecd down: no records" 0 "$(db "SELECT count(*) FROM sexec.process WHERE job_id = $jid")"
 out=$(as "$TEST_USER" sexec "$jid" 2>&1)
 check_eq "sexec on an unobserved job exits 0" 0 $?
-check_eq "sexec says why the job was not observed" \
-	"sexec: warning: sexec has no records of job $jid: nothing was recorded on $(sacct_field "$jid" NodeList) while it ran; the collector was down, or the job opted out (--sexec=off) and nothing else ran there" \
-	"$(grep '^sexec: warning: sexec has no records' <<<"$out")"
+check_eq "sexec says why the job was not observed: its node's collector stopped before it" \
+	"sexec: warning: sexec has no records of job $jid: the collector on $(sacct_field "$jid" NodeList) was stopped at T, before the job ended" \
+	"$(grep '^sexec: warning: sexec has no records' <<<"$out" | sed 's/stopped at [0-9T:-]*,/stopped at T,/')"
+check_eq "the stop time is the node row's" \
+	"$(date -d "@$(db "SELECT floor(extract(epoch FROM stopped_at)) FROM sexec.node
+		WHERE node = '$(sacct_field "$jid" NodeList)'")" +%Y-%m-%dT%H:%M:%S)" \
+	"$(grep '^sexec: warning: sexec has no records' <<<"$out" | sed 's/.*stopped at \([0-9T:-]*\),.*/\1/')"
 "$(dirname "$0")/../stack.sh" sexecd-start
