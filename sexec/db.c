@@ -578,7 +578,8 @@ int db_load_processes(struct db *d, const char *cluster, uint32_t job_id, const 
 	params[1] = id;
 	params[2] = step;
 	params[3] = lim;
-	ret = db_query(d, limit >= 0 ? sql_top : db_proc_sql, limit >= 0 ? 4 : 3, params, &res, err, errlen);
+	ret = db_query(d, limit >= 0 ? sql_top : db_proc_sql, limit >= 0 ? 4 : 3, params, &res, err,
+		       errlen);
 	if (ret)
 		return ret;
 	rows = PQntuples(res);

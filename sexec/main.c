@@ -707,15 +707,15 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 		return EXIT_USAGE;
 	}
 	r.selector = o->jobarg;
-	r.with_processes = (o->processes && (o->json || o->csv)) || o->html;
-	if (o->processes && (o->json || o->csv) && !o->html) {
-		r.with_processes = 1;
+	/* --html excludes --json and --csv (main_parse_opts). Its Gantt chart draws the
+	 * longest processes only: just those are read. JSON and CSV stream every one. */
+	r.with_processes = o->html || (o->processes && (o->json || o->csv));
+	r.procs_limit = o->html ? HTML_GANTT_MAX_PROCS : -1;
+	if (o->processes && (o->json || o->csv)) {
 		r.proc_stream = main_stream_procs;
 		r.proc_stream_ctx = &ms;
 	}
 	r.with_tree = o->processes && !o->json && !o->csv && !o->html;
-	/* The HTML Gantt chart draws the longest processes only: read just those. */
-	r.procs_limit = o->html && !(o->processes && (o->json || o->csv)) ? HTML_GANTT_MAX_PROCS : -1;
 	r.with_samples = o->timeline || o->html || o->json;
 	r.color = o->color;
 	r.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
