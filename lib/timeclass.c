@@ -5,6 +5,19 @@
 
 #include "sexec/timeclass.h"
 
+struct sexec_times timeclass_times_us(const int64_t *us)
+{
+	struct sexec_times t = {
+		.on_cpu = (double)us[0] / 1e6,
+		.runq = (double)us[1] / 1e6,
+		.io = (double)us[2] / 1e6,
+		.mem = (double)us[3] / 1e6,
+		.sleep = (double)us[4] / 1e6,
+	};
+
+	return t;
+}
+
 enum sexec_class timeclass(const struct sexec_times *t, double alloc_core_s)
 {
 	double demand, waits[3];

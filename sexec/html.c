@@ -460,17 +460,8 @@ static void html_cost(const struct report *r, FILE *f)
 /* Class of a step from its time breakdown (docs/time.md), as the text report has it. */
 static const char *html_step_class(const struct rep_step *s)
 {
-	struct sexec_times t;
-	const char *name;
+	const char *name = timeclass_name(report_step_class(s));
 
-	if (!s->has_time)
-		return "-";
-	t.on_cpu = (double)s->time_us[0] / 1e6;
-	t.runq = (double)s->time_us[1] / 1e6;
-	t.io = (double)s->time_us[2] / 1e6;
-	t.mem = (double)s->time_us[3] / 1e6;
-	t.sleep = (double)s->time_us[4] / 1e6;
-	name = timeclass_name(timeclass(&t, isfinite(s->alloc_core_s) ? s->alloc_core_s : 0));
 	return name ? name : "-";
 }
 

@@ -203,11 +203,7 @@ static void list_diag_in(const struct list_job *j, struct sexec_diag_in *in)
 
 	memset(in, 0, sizeof(*in));
 	in->have_time = j->has_time;
-	in->t.on_cpu = (double)j->time_us[0] / 1e6;
-	in->t.runq = (double)j->time_us[1] / 1e6;
-	in->t.io = (double)j->time_us[2] / 1e6;
-	in->t.mem = (double)j->time_us[3] / 1e6;
-	in->t.sleep = (double)j->time_us[4] / 1e6;
+	in->t = timeclass_times_us(j->time_us);
 	in->alloc_cpus = j->alloc_cpus > 0 ? (double)j->alloc_cpus : NAN;
 	in->elapsed_s = j->elapsed_s;
 	in->timelimit_s = j->timelimit_s;
@@ -872,11 +868,7 @@ static int list_array_diagnose(const struct list_total *t, struct sexec_diag *d,
 
 	memset(&in, 0, sizeof(in));
 	in.have_time = t->has_time;
-	in.t.on_cpu = (double)t->time_us[0] / 1e6;
-	in.t.runq = (double)t->time_us[1] / 1e6;
-	in.t.io = (double)t->time_us[2] / 1e6;
-	in.t.mem = (double)t->time_us[3] / 1e6;
-	in.t.sleep = (double)t->time_us[4] / 1e6;
+	in.t = timeclass_times_us(t->time_us);
 	/* alloc_cpus x elapsed_s must be the tasks' allocated core time. */
 	in.alloc_cpus = t->alloc_cpus > 0 ? (double)t->alloc_cpus : NAN;
 	in.elapsed_s = t->alloc_cpus > 0 ? t->alloc_core_s / (double)t->alloc_cpus : NAN;

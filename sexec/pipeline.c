@@ -156,11 +156,7 @@ static const char *pipe_class(const struct pipe_sum *s)
 
 	if (!s->has_time)
 		return NULL;
-	t.on_cpu = (double)s->time_us[0] / 1e6;
-	t.runq = (double)s->time_us[1] / 1e6;
-	t.io = (double)s->time_us[2] / 1e6;
-	t.mem = (double)s->time_us[3] / 1e6;
-	t.sleep = (double)s->time_us[4] / 1e6;
+	t = timeclass_times_us(s->time_us);
 	return timeclass_name(timeclass(&t, isfinite(s->alloc_core_s) ? s->alloc_core_s : 0));
 }
 

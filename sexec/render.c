@@ -152,21 +152,6 @@ static void render_json_time(struct json *j, int has, const int64_t *us)
 	json_object_end(j);
 }
 
-/* Class and allocation of a step, from its time breakdown (docs/time.md). */
-static enum sexec_class render_step_class(const struct rep_step *s)
-{
-	struct sexec_times t;
-
-	if (!s->has_time)
-		return SEXEC_CLASS_UNKNOWN;
-	t.on_cpu = (double)s->time_us[0] / 1e6;
-	t.runq = (double)s->time_us[1] / 1e6;
-	t.io = (double)s->time_us[2] / 1e6;
-	t.mem = (double)s->time_us[3] / 1e6;
-	t.sleep = (double)s->time_us[4] / 1e6;
-	return timeclass(&t, isfinite(s->alloc_core_s) ? s->alloc_core_s : 0);
-}
-
 static void render_text_header(const struct report *r, FILE *f)
 {
 	const struct sacct_row *sj = r->sacct_job;
@@ -449,7 +434,7 @@ static void render_text_time(const struct report *r, FILE *f)
 	fprintf(f, " %-14s %s\n", "CLASS", "CORES BUSY/ALLOCATED");
 	for (i = 0; i < r->nsteps; i++) {
 		const struct rep_step *s = &r->steps[i];
-		const char *cls = timeclass_name(render_step_class(s));
+		const char *cls = timeclass_name(report_step_class(s));
 		double total = 0, busy;
 		char cell[48], d[32], alloc[48];
 
@@ -976,7 +961,7 @@ static void render_json_step_time(const struct report *r, const struct rep_step 
 				? (busy < s->alloc_core_s ? s->alloc_core_s - busy : 0)
 				: NAN);
 	json_key(j, "class");
-	json_string(j, timeclass_name(render_step_class(s)));
+	json_string(j, timeclass_name(report_step_class(s)));
 	json_key(j, "serial");
 	json_bool(j, s->sacct && isfinite(busy) &&
 			     timeclass_serial(busy, s->elapsed_s, (double)s->sacct->alloc_cpus));
@@ -1429,7 +1414,7 @@ static void render_csv_steps(const struct report *r, FILE *f)
 		csv_num(f, s->observed ? (double)s->cpu_sys_us / 1e6 : NAN, 0);
 		for (k = 0; k < SEXEC_TIME_N; k++)
 			csv_num(f, s->has_time ? (double)s->time_us[k] / 1e6 : NAN, 0);
-		csv_str(f, timeclass_name(render_step_class(s)), 0);
+		csv_str(f, timeclass_name(report_step_class(s)), 0);
 		csv_int(f, s->mem_peak, 0);
 		csv_int(f, s->oom_kills, 1);
 	}

@@ -184,8 +184,10 @@ int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t 
 int report_diagnose(const struct report *r, struct sexec_diag *d, int max)
 {
 	const struct sacct_row *sj = r->sacct_job;
+	int64_t time_us[SEXEC_TIME_N] = { 0 };
 	struct sexec_diag_in in;
 	size_t i;
+	int k;
 
 	memset(&in, 0, sizeof(in));
 	in.alloc_cpus = sj && sj->alloc_cpus > 0 ? (double)sj->alloc_cpus : NAN;
@@ -199,11 +201,8 @@ int report_diagnose(const struct report *r, struct sexec_diag *d, int max)
 
 		if (s->has_time) {
 			in.have_time = 1;
-			in.t.on_cpu += (double)s->time_us[0] / 1e6;
-			in.t.runq += (double)s->time_us[1] / 1e6;
-			in.t.io += (double)s->time_us[2] / 1e6;
-			in.t.mem += (double)s->time_us[3] / 1e6;
-			in.t.sleep += (double)s->time_us[4] / 1e6;
+			for (k = 0; k < SEXEC_TIME_N; k++)
+				time_us[k] += s->time_us[k];
 		}
 		/* The cgroup's peak, else Slurm's largest task RSS. */
 		if (s->mem_peak < 0 && s->sacct && s->sacct->max_rss_bytes >= 0)
@@ -220,7 +219,18 @@ int report_diagnose(const struct report *r, struct sexec_diag *d, int max)
 						: NAN;
 		}
 	}
+	in.t = timeclass_times_us(time_us);
 	return diagnose(&in, d, max);
+}
+
+enum sexec_class report_step_class(const struct rep_step *s)
+{
+	struct sexec_times t;
+
+	if (!s->has_time)
+		return SEXEC_CLASS_UNKNOWN;
+	t = timeclass_times_us(s->time_us);
+	return timeclass(&t, isfinite(s->alloc_core_s) ? s->alloc_core_s : 0);
 }
 
 void sacct_row_free(struct sacct_row *row)

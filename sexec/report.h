@@ -10,6 +10,7 @@
 #include "sexec/proctree.h"
 #include "sexec/record.h"
 #include "sexec/slurmfmt.h"
+#include "sexec/timeclass.h"
 
 /* Unknown numbers: NaN for seconds (double), -1 for counts and bytes (int64_t). */
 
@@ -215,6 +216,10 @@ int report_add_warning(struct report *r, const char *fmt, ...)
 /* Merge database step rows and sacct lines into r->steps, sorted by slurmfmt_step_cmp(), and
  * keep only sel.step when the user named one. Returns 0 or -ENOMEM. */
 int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t ndbs);
+
+/* A step's class from its time breakdown (docs/time.md); SEXEC_CLASS_UNKNOWN when the
+ * breakdown was not measured. */
+enum sexec_class report_step_class(const struct rep_step *s);
 
 /* The job's diagnosis notes (lib/diagnose.c) from its steps' time, memory and OOM kills next
  * to what Slurm says was asked for. Returns how many were written to d (at most max). */

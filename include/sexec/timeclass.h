@@ -5,6 +5,8 @@
 #ifndef SEXEC_TIMECLASS_H
 #define SEXEC_TIMECLASS_H
 
+#include <stdint.h>
+
 enum sexec_class {
 	SEXEC_CLASS_UNKNOWN = 0, /* not measured */
 	SEXEC_CLASS_CPU_BOUND,
@@ -28,6 +30,9 @@ struct sexec_times {
 /* alloc_core_s: allocated CPUs x elapsed seconds (0 or less: unknown, the
  * idle test is skipped). */
 enum sexec_class timeclass(const struct sexec_times *t, double alloc_core_s);
+/* The times of a record's microsecond counters, in the order the records keep
+ * them: on CPU, run queue, I/O, memory, sleep. */
+struct sexec_times timeclass_times_us(const int64_t *us);
 /* "cpu_bound", "io_bound", ... ; NULL for SEXEC_CLASS_UNKNOWN. */
 const char *timeclass_name(enum sexec_class c);
 /* Serial work on several cores: at least 2 CPUs allocated, about one of them

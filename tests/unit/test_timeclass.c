@@ -16,6 +16,20 @@ static enum sexec_class cls(double on, double rq, double io, double mem, double 
 }
 
 /* The five synthetic workloads of the integration tests, as they come out. */
+/* Records keep microseconds in the order on CPU, run queue, I/O, memory, sleep. */
+static void test_times_us(void)
+{
+	const int64_t us[5] = { 1500000, 250000, 3000000, 1, 0 };
+	struct sexec_times t = timeclass_times_us(us);
+
+	CU_ASSERT_DOUBLE_EQUAL(t.on_cpu, 1.5, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(t.runq, 0.25, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(t.io, 3.0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(t.mem, 0.000001, 1e-15);
+	CU_ASSERT_DOUBLE_EQUAL(t.sleep, 0.0, 0);
+	CU_ASSERT_EQUAL(timeclass(&t, 0), SEXEC_CLASS_IO_BOUND);
+}
+
 static void test_workloads(void)
 {
 	/* CPU-bound: 10 s on 1 CPU. */
@@ -91,6 +105,7 @@ int main(void)
 		return 1;
 	s = CU_add_suite("step class", NULL, NULL);
 	CU_add_test(s, "the synthetic workloads", test_workloads);
+	CU_add_test(s, "microsecond counters", test_times_us);
 	CU_add_test(s, "thresholds", test_thresholds);
 	CU_add_test(s, "bad input", test_bad_input);
 	CU_add_test(s, "serial work on several cores", test_serial);
