@@ -372,23 +372,13 @@ static int list_warn(struct list_set *set, const char *fmt, ...)
 
 static int list_warn(struct list_set *set, const char *fmt, ...)
 {
-	char **w, *s;
 	va_list ap;
 	int ret;
 
 	va_start(ap, fmt);
-	ret = vasprintf(&s, fmt, ap);
+	ret = warnings_vadd(&set->warnings, &set->nwarnings, fmt, ap);
 	va_end(ap);
-	if (ret < 0)
-		return -ENOMEM;
-	w = realloc(set->warnings, (set->nwarnings + 1) * sizeof(*w));
-	if (!w) {
-		free(s);
-		return -ENOMEM;
-	}
-	set->warnings = w;
-	w[set->nwarnings++] = s;
-	return 0;
+	return ret;
 }
 
 /* The per-tool totals and cost of every observed job of the set. */
@@ -972,11 +962,7 @@ static void list_array_text(const struct list_set *set, const struct list_total 
 				k + 1 < SEXEC_TIME_N ? "," : "\n");
 		}
 	}
-	if (nd) {
-		fprintf(f, "\nDiagnosis (all tasks)\n");
-		for (k = 0; k < (size_t)nd; k++)
-			fprintf(f, "  - %s\n", render_clip(a, sizeof(a), d[k].text, sizeof(a) - 1));
-	}
+	render_text_notes("Diagnosis (all tasks)", d, nd, f);
 	render_text_tools(set->tools, set->ntools, set->cost.currency, all_tools, f);
 	render_text_cost(&set->cost, f);
 }
@@ -984,10 +970,7 @@ static void list_array_text(const struct list_set *set, const struct list_total 
 static void list_array_json(const struct list_set *set, const struct list_total *t,
 			    const struct sexec_diag *d, int nd, struct json *js)
 {
-	static const char *const keys[SEXEC_TIME_N] = { "on_cpu_s", "runq_s", "io_s", "mem_s",
-							 "sleep_s" };
 	size_t i;
-	int k;
 
 	json_object_begin(js);
 	json_key(js, "array_job_id");
@@ -1016,34 +999,14 @@ static void list_array_json(const struct list_set *set, const struct list_total 
 	json_int_or_null(js, isfinite(t->peak) ? (int64_t)t->peak : -1);
 	json_key(js, "oom_kills");
 	json_int(js, t->oom_kills);
-	json_key(js, "time");
-	if (t->has_time) {
-		json_object_begin(js);
-		for (k = 0; k < SEXEC_TIME_N; k++) {
-			json_key(js, keys[k]);
-			json_seconds(js, (double)t->time_us[k] / 1e6);
-		}
-		json_object_end(js);
-	} else {
-		json_null(js);
-	}
+	render_json_time(js, t->has_time, t->time_us);
 	json_object_end(js);
 	json_key(js, "tasks");
 	json_array_begin(js);
 	for (i = 0; i < set->njobs; i++)
 		list_json_job(js, &set->jobs[i]);
 	json_array_end(js);
-	json_key(js, "diagnosis");
-	json_array_begin(js);
-	for (k = 0; k < nd; k++) {
-		json_object_begin(js);
-		json_key(js, "kind");
-		json_string(js, d[k].kind);
-		json_key(js, "text");
-		json_string(js, d[k].text);
-		json_object_end(js);
-	}
-	json_array_end(js);
+	render_json_notes(d, nd, js);
 	render_json_tools(set->tools, set->ntools, js);
 	render_json_cost(&set->cost, js);
 	json_object_end(js);

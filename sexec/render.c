@@ -135,7 +135,7 @@ static const char *render_signal_name(int sig, char *buf, size_t len)
 static const char *const render_time_keys[SEXEC_TIME_N] = { "on_cpu_s", "runq_s", "io_s",
 							     "mem_s", "sleep_s" };
 
-static void render_json_time(struct json *j, int has, const int64_t *us)
+void render_json_time(struct json *j, int has, const int64_t *us)
 {
 	int k;
 
@@ -459,23 +459,28 @@ static void render_text_time(const struct report *r, FILE *f)
 	}
 }
 
-static void render_text_diagnosis(const struct report *r, FILE *f)
+void render_text_notes(const char *title, const struct sexec_diag *d, int n, FILE *f)
 {
-	struct sexec_diag d[SEXEC_DIAG_MAX];
 	char safe[RENDER_FIELD_MAX];
-	int n = report_diagnose(r, d, SEXEC_DIAG_MAX), i;
+	int i;
 
 	if (!n)
 		return;
-	fprintf(f, "\nDiagnosis\n");
+	fprintf(f, "\n%s\n", title);
 	for (i = 0; i < n; i++)
 		fprintf(f, "  - %s\n", render_safe(safe, sizeof(safe), d[i].text, sizeof(safe) - 1));
 }
 
-static void render_json_diagnosis(const struct report *r, struct json *j)
+static void render_text_diagnosis(const struct report *r, FILE *f)
 {
 	struct sexec_diag d[SEXEC_DIAG_MAX];
-	int n = report_diagnose(r, d, SEXEC_DIAG_MAX), i;
+
+	render_text_notes("Diagnosis", d, report_diagnose(r, d, SEXEC_DIAG_MAX), f);
+}
+
+void render_json_notes(const struct sexec_diag *d, int n, struct json *j)
+{
+	int i;
 
 	json_key(j, "diagnosis");
 	json_array_begin(j);
@@ -488,6 +493,13 @@ static void render_json_diagnosis(const struct report *r, struct json *j)
 		json_object_end(j);
 	}
 	json_array_end(j);
+}
+
+static void render_json_diagnosis(const struct report *r, struct json *j)
+{
+	struct sexec_diag d[SEXEC_DIAG_MAX];
+
+	render_json_notes(d, report_diagnose(r, d, SEXEC_DIAG_MAX), j);
 }
 
 /* The job's use of what it asked for, for the bars and the consistency line. */

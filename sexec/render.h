@@ -36,6 +36,12 @@ void render_text_tools(const struct rep_tool *tools, size_t ntools, const char *
 void render_text_cost(const struct rep_cost *c, FILE *f);
 void render_json_tools(const struct rep_tool *tools, size_t ntools, struct json *j);
 void render_json_cost(const struct rep_cost *c, struct json *j);
+/* Diagnosis notes: a titled list of sentences, or the "diagnosis" array of {kind, text}. */
+struct sexec_diag;
+void render_text_notes(const char *title, const struct sexec_diag *d, int n, FILE *f);
+void render_json_notes(const struct sexec_diag *d, int n, struct json *j);
+/* "time": {on_cpu_s, runq_s, io_s, mem_s, sleep_s} from microseconds, or null. */
+void render_json_time(struct json *j, int has, const int64_t *us);
 
 /* Both return 0, or -errno when writing failed. */
 int render_text(const struct report *r, FILE *f);

@@ -27,26 +27,32 @@ const char *const rep_sample_counter_names[REP_SAMPLE_NCOUNTERS] = {
 	"io_read_bytes", "io_write_bytes", "psi_cpu_some_us", "psi_io_some_us", "psi_mem_some_us",
 };
 
-int report_add_warning(struct report *r, const char *fmt, ...)
+int warnings_vadd(char ***warnings, size_t *n, const char *fmt, va_list ap)
 {
 	char **w;
 	char *msg;
-	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return -ENOMEM;
-	w = realloc(r->warnings, (r->nwarnings + 1) * sizeof(*w));
+	w = realloc(*warnings, (*n + 1) * sizeof(*w));
 	if (!w) {
 		free(msg);
 		return -ENOMEM;
 	}
-	w[r->nwarnings++] = msg;
-	r->warnings = w;
+	w[(*n)++] = msg;
+	*warnings = w;
 	return 0;
+}
+
+int report_add_warning(struct report *r, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = warnings_vadd(&r->warnings, &r->nwarnings, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 static struct rep_step *report_get_step(struct report *r, const char *name)

@@ -4,6 +4,7 @@
 #ifndef SEXEC_CLI_REPORT_H
 #define SEXEC_CLI_REPORT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -208,6 +209,9 @@ struct report {
 	char **warnings;
 	size_t nwarnings;
 };
+
+/* Append a formatted warning to a list of them (also the listing's). 0 or -ENOMEM. */
+int warnings_vadd(char ***warnings, size_t *n, const char *fmt, va_list ap);
 
 /* Add a printf-formatted warning. Returns 0 or -ENOMEM. */
 int report_add_warning(struct report *r, const char *fmt, ...)
