@@ -621,17 +621,11 @@ int db_load_tools(struct db *d, const char *cluster, const char *job_ids, struct
 		"SELECT t.tool, sum(t.processes)::bigint, sum(t.rows_dropped)::bigint, "
 		"sum(t.cpu_user_us + t.cpu_sys_us)::bigint, sum(t.wall_us)::bigint, "
 		"max(t.rss_peak_kb), sum(t.read_bytes)::bigint, sum(t.write_bytes)::bigint, "
-		"sum(t.io_us)::bigint, sum(t.on_cpu_us + t.runq_us + t.io_us + t.mem_us)::bigint, "
-		/* A tool's used cost: its CPU-hours and GB-hours at its step's rates, as
-		 * sql/reports/pipeline.sql prices them. */
-		"sum(CASE WHEN c.currency IS NOT NULL THEN coalesce(c.core_rate, 0) * "
-		"(t.cpu_user_us + t.cpu_sys_us) / 3600000000.0 + coalesce(c.gb_rate, 0) * "
-		"t.rss_kb_us / (1024.0 * 1024.0 * 3600000000.0) END)::float8, "
-		"bool_and(c.currency IS NOT NULL), sum(t.short_processes)::bigint, "
+		"sum(t.io_us)::bigint, sum(t.demand_us)::bigint, sum(t.used_cost)::float8, "
+		"bool_and(t.currency IS NOT NULL), sum(t.short_processes)::bigint, "
 		"sum(t.short_cpu_us)::bigint, count(*) = count(t.short_processes) "
-		"FROM sexec.step_tool t LEFT JOIN sexec.step_cost c ON c.cluster = t.cluster "
-		"AND c.job_id = t.job_id AND c.step = t.step AND c.node = t.node "
-		"AND c.restart = t.restart "
+		/* priced at each step's rates (migration 7) */
+		"FROM sexec.step_tool_cost t "
 		"WHERE t.cluster = $1 AND t.job_id = ANY($2::bigint[]) GROUP BY t.tool "
 		"ORDER BY 4 DESC, 1";
 	struct rep_tool *t;
@@ -841,79 +835,33 @@ static const char *db_intern(struct db_names *t, const char *s)
 	return t->s[t->n++];
 }
 
-int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char *step,
-		  struct rep_ptree *out, char *err, size_t errlen)
+/* Run sql and hand each row to row() as it arrives (single-row mode), so a million rows
+ * never sit in memory. Every result is read, also after a failure, so the connection stays
+ * usable. Returns 0, row()'s first non-zero return, or -EACCES/-EIO with err set. */
+static int db_stream(struct db *d, const char *sql, int nparams, const char *const *params,
+		     int (*row)(const PGresult *res, void *arg), void *arg, char *err,
+		     size_t errlen)
 {
-	/* Only what the tree shows, row by row: a million processes fit in tens of MB. */
-	static const char sql[] =
-		"SELECT step || ' ' || node, pid, ppid, "
-		"(extract(epoch FROM start_time) * 1e6)::bigint, "
-		"(extract(epoch FROM end_time) * 1e6)::bigint, cpu_user_us + cpu_sys_us, "
-		"coalesce(nullif(tool, ''), regexp_replace(coalesce(exe, '?'), '^.*/', '')), "
-		"(exit_code IS DISTINCT FROM 0)::int "
-		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
-		"AND ($3::text IS NULL OR step = $3) ORDER BY step, node, start_time, pid";
-	struct db_names names = { 0 }, groups = { 0 };
-	const char *params[3], *last_group = NULL;
-	struct ptree_proc *p = NULL;
-	size_t n = 0, cap = 0;
-	char id[16];
 	PGresult *res;
 	int ret = 0, done = 0;
 
-	memset(out, 0, sizeof(*out));
-	snprintf(id, sizeof(id), "%u", job_id);
-	params[0] = cluster;
-	params[1] = id;
-	params[2] = step;
-	if (!PQsendQueryParams(d->conn, sql, 3, NULL, params, NULL, NULL, 0)) {
+	if (!PQsendQueryParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0)) {
 		db_oneline(err, errlen, PQerrorMessage(d->conn));
 		return -EIO;
 	}
-	/* Without single-row mode the rows come at once: still correct, only bigger. */
-	PQsetSingleRowMode(d->conn);
+	if (!PQsetSingleRowMode(d->conn)) {
+		snprintf(err, errlen, "cannot read the rows one by one");
+		ret = -EIO;
+	}
 	while ((res = PQgetResult(d->conn))) {
 		ExecStatusType st = PQresultStatus(res);
 
-		if (st == PGRES_TUPLES_OK && PQntuples(res) > 0 && !ret) {
-			snprintf(err, errlen, "the process tree query did not stream its rows");
-			ret = -EIO;
-		} else if (st == PGRES_SINGLE_TUPLE && !ret) {
-			const char *g = PQgetvalue(res, 0, 0), *name;
-
-			if (n == cap) {
-				struct ptree_proc *np;
-
-				cap = cap ? cap * 2 : 1024;
-				np = realloc(p, cap * sizeof(*np));
-				if (!np) {
-					ret = -ENOMEM;
-					PQclear(res);
-					continue;
-				}
-				p = np;
-			}
-			if (!last_group || strcmp(last_group, g) != 0)
-				last_group = db_intern(&groups, g);
-			name = db_intern(&names, PQgetvalue(res, 0, 6));
-			if (!last_group || !name) {
-				ret = -ENOMEM;
-				PQclear(res);
-				continue;
-			}
-			memset(&p[n], 0, sizeof(p[n]));
-			p[n].group = (uint32_t)(groups.n - 1);
-			p[n].pid = db_int(res, 0, 1, -1);
-			p[n].ppid = db_int(res, 0, 2, -1);
-			p[n].start_us = db_int(res, 0, 3, 0);
-			p[n].end_us = db_int(res, 0, 4, 0);
-			p[n].cpu_us = db_int(res, 0, 5, 0);
-			p[n].name = name;
-			p[n].failed = (int)db_int(res, 0, 7, 0);
-			n++;
+		if (st == PGRES_SINGLE_TUPLE) {
+			if (!ret)
+				ret = row(res, arg);
 		} else if (st == PGRES_TUPLES_OK) {
 			done = 1;
-		} else if (st != PGRES_SINGLE_TUPLE && !ret) {
+		} else if (!ret) {
 			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
@@ -926,18 +874,85 @@ int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char
 		db_oneline(err, errlen, PQerrorMessage(d->conn));
 		ret = -EIO;
 	}
-	if (!ret && ptree_build(p, n))
-		ret = -ENOMEM;
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
-	out->procs = p;
-	out->nprocs = n;
-	out->names = names.s;
-	out->nnames = names.n;
-	free(names.tab);
-	out->ngroups = groups.n;
-	out->groups = groups.s;
-	free(groups.tab);
+	return ret;
+}
+
+struct db_ptree_ctx {
+	struct db_names names, groups;
+	const char *last_group;
+	struct ptree_proc *p;
+	size_t n, cap;
+};
+
+static int db_ptree_row(const PGresult *res, void *arg)
+{
+	struct db_ptree_ctx *c = arg;
+	const char *g = PQgetvalue(res, 0, 0), *name;
+	struct ptree_proc *q;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 1024;
+		struct ptree_proc *np = realloc(c->p, cap * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		c->p = np;
+		c->cap = cap;
+	}
+	if (!c->last_group || strcmp(c->last_group, g) != 0)
+		c->last_group = db_intern(&c->groups, g);
+	name = db_intern(&c->names, PQgetvalue(res, 0, 6));
+	if (!c->last_group || !name)
+		return -ENOMEM;
+	q = &c->p[c->n++];
+	memset(q, 0, sizeof(*q));
+	q->group = (uint32_t)(c->groups.n - 1);
+	q->pid = db_int(res, 0, 1, -1);
+	q->ppid = db_int(res, 0, 2, -1);
+	q->start_us = db_int(res, 0, 3, 0);
+	q->end_us = db_int(res, 0, 4, 0);
+	q->cpu_us = db_int(res, 0, 5, 0);
+	q->name = name;
+	q->failed = (int)db_int(res, 0, 7, 0);
+	return 0;
+}
+
+int db_load_ptree(struct db *d, const char *cluster, uint32_t job_id, const char *step,
+		  struct rep_ptree *out, char *err, size_t errlen)
+{
+	/* Only what the tree shows, row by row: a million processes fit in tens of MB. */
+	static const char sql[] =
+		"SELECT step || ' ' || node, pid, ppid, "
+		"(extract(epoch FROM start_time) * 1e6)::bigint, "
+		"(extract(epoch FROM end_time) * 1e6)::bigint, cpu_user_us + cpu_sys_us, "
+		"coalesce(nullif(tool, ''), regexp_replace(coalesce(exe, '?'), '^.*/', '')), "
+		"(exit_code IS DISTINCT FROM 0)::int "
+		"FROM sexec.process WHERE cluster = $1 AND job_id = $2 "
+		"AND ($3::text IS NULL OR step = $3) ORDER BY step, node, start_time, pid";
+	struct db_ptree_ctx c = { 0 };
+	const char *params[3];
+	char id[16];
+	int ret;
+
+	snprintf(id, sizeof(id), "%u", job_id);
+	params[0] = cluster;
+	params[1] = id;
+	params[2] = step;
+	ret = db_stream(d, sql, 3, params, db_ptree_row, &c, err, errlen);
+	if (!ret && ptree_build(c.p, c.n)) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+	}
+	out->procs = c.p;
+	out->nprocs = c.n;
+	out->names = c.names.s;
+	out->nnames = c.names.n;
+	free(c.names.tab);
+	out->ngroups = c.groups.n;
+	out->groups = c.groups.s;
+	free(c.groups.tab);
 	if (ret)
 		rep_ptree_free(out);
 	return ret;
@@ -968,54 +983,37 @@ int db_node_seen(struct db *d, const char *cluster, const char *node, double *st
 	return 0;
 }
 
+struct db_proc_stream {
+	int (*cb)(const struct rep_proc *p, void *arg);
+	void *arg;
+	char *err;
+	size_t errlen;
+};
+
+static int db_proc_stream_row(const PGresult *res, void *arg)
+{
+	struct db_proc_stream *c = arg;
+	struct rep_proc q = { 0 };
+	int ret;
+
+	ret = db_proc_row(res, 0, &q, c->err, c->errlen);
+	if (!ret)
+		ret = c->cb(&q, c->arg);
+	rep_proc_free(&q);
+	return ret;
+}
+
 int db_stream_processes(struct db *d, const char *cluster, uint32_t job_id, const char *step,
 			int (*cb)(const struct rep_proc *p, void *arg), void *arg, char *err,
 			size_t errlen)
 {
+	struct db_proc_stream c = { .cb = cb, .arg = arg, .err = err, .errlen = errlen };
 	const char *params[3];
-	PGresult *res;
 	char id[16];
-	int ret = 0, done = 0;
 
 	snprintf(id, sizeof(id), "%u", job_id);
 	params[0] = cluster;
 	params[1] = id;
 	params[2] = step;
-	if (!PQsendQueryParams(d->conn, db_proc_sql, 3, NULL, params, NULL, NULL, 0)) {
-		db_oneline(err, errlen, PQerrorMessage(d->conn));
-		return -EIO;
-	}
-	if (!PQsetSingleRowMode(d->conn)) {
-		snprintf(err, errlen, "cannot read the processes row by row");
-		ret = -EIO;
-	}
-	/* Every result is read, also after a failure, so the connection stays usable. */
-	while ((res = PQgetResult(d->conn))) {
-		ExecStatusType st = PQresultStatus(res);
-
-		if (st == PGRES_SINGLE_TUPLE && !ret) {
-			struct rep_proc q = { 0 };
-
-			ret = db_proc_row(res, 0, &q, err, errlen);
-			if (!ret)
-				ret = cb(&q, arg);
-			rep_proc_free(&q);
-			if (ret == -ENOMEM)
-				snprintf(err, errlen, "out of memory");
-		} else if (st == PGRES_TUPLES_OK) {
-			done = 1;
-		} else if (st != PGRES_SINGLE_TUPLE && !ret) {
-			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-			db_oneline(err, errlen, msg ? msg : PQerrorMessage(d->conn));
-			ret = state && !strcmp(state, "42501") ? -EACCES : -EIO;
-		}
-		PQclear(res);
-	}
-	if (!ret && !done) {
-		db_oneline(err, errlen, PQerrorMessage(d->conn));
-		ret = -EIO;
-	}
-	return ret;
+	return db_stream(d, db_proc_sql, 3, params, db_proc_stream_row, &c, err, errlen);
 }

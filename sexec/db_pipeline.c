@@ -249,21 +249,15 @@ void pipe_tools_free(struct pipe_tool *t, size_t n)
 int db_pipeline_tools(struct db *d, const char *pipeline, const char *run, struct pipe_tool **out,
 		      size_t *n, char *err, size_t errlen)
 {
-	/* A tool's cost is its CPU-hours and GB-hours at its step's rates, as
-	 * sql/reports/pipeline.sql prices it, so the tools of a step add up to its used cost.
+	/* A tool's cost is its CPU-hours and GB-hours at its step's rates
+	 * (sexec.step_tool_cost), so the tools of a step add up to its used cost.
 	 * The I/O share counts only rollups with the time breakdown measured. */
 	static const char sql[] =
 		"WITH " PIPE_JOBS_CTE ", "
 		"x AS (SELECT st.tool, st.processes, st.rows_dropped, "
 		"st.cpu_user_us + st.cpu_sys_us AS cpu, st.wall_us, st.rss_peak_kb, "
-		"st.on_cpu_us + st.runq_us + st.io_us + st.mem_us AS demand, st.io_us, "
-		"sc.currency, "
-		"CASE WHEN sc.currency IS NOT NULL THEN "
-		"coalesce(sc.core_rate, 0) * (st.cpu_user_us + st.cpu_sys_us) / 3600000000.0 "
-		"+ coalesce(sc.gb_rate, 0) * st.rss_kb_us / (1024.0 * 1024.0 * 3600000000.0) END "
-		"AS cost FROM sexec.step_tool st JOIN j USING (cluster, job_id) "
-		"LEFT JOIN sexec.step_cost sc ON sc.cluster = st.cluster AND sc.job_id = st.job_id "
-		"AND sc.step = st.step AND sc.node = st.node AND sc.restart = st.restart) "
+		"st.demand_us AS demand, st.io_us, st.currency, st.used_cost AS cost "
+		"FROM sexec.step_tool_cost st JOIN j USING (cluster, job_id)) "
 		"SELECT tool, sum(processes)::bigint, sum(rows_dropped)::bigint, sum(cpu), "
 		"sum(wall_us), max(rss_peak_kb), "
 		"sum(io_us) FILTER (WHERE demand IS NOT NULL) / nullif(sum(demand), 0), "
