@@ -422,7 +422,7 @@ static const char *list_caller(void)
 }
 
 int list_collect(const struct cli_opts *o, const struct sexec_conf *conf, int64_t array_job,
-		 struct list_set *set, int *db_ret, char *db_err, int *sacct_ret, char *sacct_err,
+		 struct list_sacct *pre, struct list_set *set, int *db_ret, char *db_err, int *sacct_ret, char *sacct_err,
 		 size_t errlen)
 {
 	const char *user = NULL, *sel[LIST_SEL_MAX];
@@ -494,8 +494,18 @@ int list_collect(const struct cli_opts *o, const struct sexec_conf *conf, int64_
 		sel[n++] = jobarg;
 	}
 	sel[n] = NULL;
-	*sacct_ret = sacct_query_args(conf->sacct[0] ? conf->sacct : "sacct", sel, SACCT_TIMEOUT_S,
-				      &set->sacct_rows, &set->nsacct, sacct_err, errlen);
+	if (pre) {
+		set->sacct_rows = pre->rows;
+		set->nsacct = pre->nrows;
+		pre->rows = NULL;
+		pre->nrows = 0;
+		*sacct_ret = pre->ret;
+		snprintf(sacct_err, errlen, "%s", pre->err ? pre->err : "");
+	} else {
+		*sacct_ret = sacct_query_args(conf->sacct[0] ? conf->sacct : "sacct", sel,
+					      SACCT_TIMEOUT_S, &set->sacct_rows, &set->nsacct,
+					      sacct_err, errlen);
+	}
 	if (*sacct_ret == -ENOMEM)
 		return EXIT_ERROR;
 	set->sacct_available = *sacct_ret == 0;
@@ -727,7 +737,7 @@ int list_show(const struct cli_opts *o, const struct sexec_conf *conf, FILE *out
 			"id\n");
 		return EXIT_USAGE;
 	}
-	code = list_collect(o, conf, -1, &set, &db_ret, db_err, &sacct_ret, sacct_err,
+	code = list_collect(o, conf, -1, NULL, &set, &db_ret, db_err, &sacct_ret, sacct_err,
 			    sizeof(db_err));
 	if (code != EXIT_SHOWN)
 		goto out;
@@ -1013,7 +1023,7 @@ static void list_array_json(const struct list_set *set, const struct list_total 
 }
 
 int list_array_show(const struct cli_opts *o, const struct sexec_conf *conf, uint32_t array_job,
-		    FILE *out)
+		    struct list_sacct *pre, FILE *out)
 {
 	char db_err[LIST_ERR_MAX] = "", sacct_err[LIST_ERR_MAX] = "", what[48];
 	struct sexec_diag d[2 * SEXEC_DIAG_MAX];
@@ -1022,7 +1032,7 @@ int list_array_show(const struct cli_opts *o, const struct sexec_conf *conf, uin
 	struct list_set set;
 	size_t i;
 
-	code = list_collect(o, conf, array_job, &set, &db_ret, db_err, &sacct_ret, sacct_err,
+	code = list_collect(o, conf, array_job, pre, &set, &db_ret, db_err, &sacct_ret, sacct_err,
 			    sizeof(db_err));
 	if (code != EXIT_SHOWN)
 		goto out;

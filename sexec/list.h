@@ -53,20 +53,30 @@ struct list_set {
 	size_t nwarnings;
 };
 
-/* Ask sacct and the database for the set: with array_job >= 0 that array's tasks, else the
+/* sacct's answer already had for the set: its rows (handed over) or its failure. */
+struct list_sacct {
+	struct sacct_row *rows;
+	size_t nrows;
+	int ret;         /* 0 or -errno of sacct_query() */
+	const char *err; /* the reason when ret is not 0 */
+};
+
+/* Ask sacct (unless pre holds its answer) and the database for the set: with array_job >= 0 that array's tasks, else the
  * jobs o's filters select. Source failures land in *db_ret / *sacct_ret with reasons; the
  * return value is an exit code (EXIT_SHOWN to go on). */
 int list_collect(const struct cli_opts *o, const struct sexec_conf *conf, int64_t array_job,
-		 struct list_set *set, int *db_ret, char *db_err, int *sacct_ret, char *sacct_err,
+		 struct list_sacct *pre, struct list_set *set, int *db_ret, char *db_err, int *sacct_ret, char *sacct_err,
 		 size_t errlen);
 /* The exit code once both sources were asked; warnings are added to set. */
 int list_decide(struct list_set *set, int db_ret, const char *db_err, int sacct_ret,
 		const char *sacct_err, int empty_is_error, const char *what);
 void list_set_free(struct list_set *set);
 
-/* `sexec 123` of an array job: its tasks listed and added up. Returns an exit code. */
+/* `sexec 123` of an array job: its tasks listed and added up, from sacct's answer for the job
+ * id when it was already asked (pre, whose rows are handed over; NULL: ask). Returns an exit
+ * code. */
 int list_array_show(const struct cli_opts *o, const struct sexec_conf *conf, uint32_t array_job,
-		    FILE *out);
+		    struct list_sacct *pre, FILE *out);
 
 const char *list_name(const struct list_job *j);
 /* CPU busy as a share of the allocation (on-CPU time, else CPU time); NaN when unknown. */

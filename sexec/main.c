@@ -729,10 +729,19 @@ static int main_job(const struct cli_opts *o, const struct sexec_conf *conf)
 	    !o->timeline && !o->html &&
 	    (main_array_tasks(&r, r.sel.job_id) > 1 ||
 	     (st.sacct_ret && main_db_array_tasks(conf, o->db, r.sel.job_id) > 1))) {
+		/* sacct was asked for this very id (main_run_sacct): its answer serves. */
+		struct list_sacct pre = { .rows = r.sacct_rows, .nrows = r.nsacct,
+					  .ret = st.sacct_ret, .err = st.sacct_err };
 		uint32_t array_job = r.sel.job_id;
 
+		r.sacct_rows = NULL;
+		r.nsacct = 0;
 		report_free(&r);
-		return list_array_show(o, conf, array_job, stdout);
+		code = list_array_show(o, conf, array_job, &pre, stdout);
+		for (i = 0; i < pre.nrows; i++)
+			sacct_row_free(&pre.rows[i]);
+		free(pre.rows);
+		return code;
 	}
 	if (!r.sel.has_array && !r.sel.has_het) {
 		r.job_id = r.sel.job_id;
