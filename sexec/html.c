@@ -237,7 +237,8 @@ static void html_kv(FILE *f, const char *key)
 static void html_check_cpu(const struct report *r, FILE *f)
 {
 	const struct sacct_row *sj = r->sacct_job;
-	double cpu = 0, tc;
+	char verdict[256];
+	double cpu = 0;
 	size_t i;
 
 	for (i = 0; i < r->nsteps; i++)
@@ -252,24 +253,14 @@ static void html_check_cpu(const struct report *r, FILE *f)
 		fputs(" <span class=\"note\">(sacct has no TotalCPU)</span></td></tr>\n", f);
 		return;
 	}
-	tc = sj->total_cpu_s;
 	fputs(" against Slurm&#39;s TotalCPU ", f);
-	html_duration(f, tc);
-	fputs(": ", f);
-	if (tc <= 0 && cpu >= 1)
-		fputs("<span class=\"warn\">Slurm recorded no CPU for this job (its jobacct_gather "
-		      "plugin did not sample it)</span>", f);
-	else if (fabs(cpu - tc) <= 1 || fabs(cpu - tc) <= 0.05 * tc)
-		fputs("<span class=\"good\">consistent</span>", f);
-	else if (cpu > tc)
-		fprintf(f, "<span class=\"warn\">sexec saw %.0f%% more (processes Slurm&#39;s "
-			"accounting missed: short-lived, or outside the job&#39;s tasks)</span>",
-			100 * (cpu - tc) / (tc > 0 ? tc : 1));
-	else
-		fprintf(f, "<span class=\"warn\">sexec saw %.0f%% less (it missed processes: "
-			"collector down, events lost, or the job still running)</span>",
-			100 * (tc - cpu) / tc);
-	fputs("</td></tr>\n", f);
+	html_duration(f, sj->total_cpu_s);
+	fputs(": <span class=\"", f);
+	fputs(report_cpu_verdict(cpu, sj->total_cpu_s, verdict, sizeof(verdict)) ? "good" : "warn",
+	      f);
+	fputs("\">", f);
+	html_esc(f, verdict);
+	fputs("</span></td></tr>\n", f);
 }
 
 static void html_header(const struct report *r, FILE *f)

@@ -647,27 +647,14 @@ static void render_text_use(const struct report *r, FILE *f)
 		slurmfmt_fmt_duration(u.limit_s, b, sizeof(b));
 		fprintf(f, " %4.0f%%  used %s of %s\n", 100 * share, a, b);
 	}
-	/* Two independent accounts of the same CPU: a large difference says which one
-	 * missed something. */
 	if (r->observed && sj && isfinite(sj->total_cpu_s)) {
+		char verdict[256];
+
+		report_cpu_verdict(u.cpu_s, sj->total_cpu_s, verdict, sizeof(verdict));
 		slurmfmt_fmt_duration(u.cpu_s, a, sizeof(a));
 		slurmfmt_fmt_duration(sj->total_cpu_s, b, sizeof(b));
-		fprintf(f, "  %-10s observed CPU %s, sacct TotalCPU %s: ", "Check", a, b);
-		if (sj->total_cpu_s <= 0 && u.cpu_s >= 1)
-			fprintf(f, "Slurm recorded no CPU for this job (its jobacct_gather plugin "
-				   "did not sample it)\n");
-		else if (fabs(u.cpu_s - sj->total_cpu_s) <= 1 ||
-			 fabs(u.cpu_s - sj->total_cpu_s) <= 0.05 * sj->total_cpu_s)
-			fprintf(f, "consistent\n");
-		else if (u.cpu_s > sj->total_cpu_s)
-			fprintf(f, "sexec saw %.0f%% more (processes Slurm's accounting missed: "
-				   "short-lived, or outside the job's tasks)\n",
-				100 * (u.cpu_s - sj->total_cpu_s) / (sj->total_cpu_s > 0 ?
-								      sj->total_cpu_s : 1));
-		else
-			fprintf(f, "sexec saw %.0f%% less (it missed processes: collector down, "
-				   "events lost, or the job still running)\n",
-				100 * (sj->total_cpu_s - u.cpu_s) / sj->total_cpu_s);
+		fprintf(f, "  %-10s observed CPU %s, sacct TotalCPU %s: %s\n", "Check", a, b,
+			verdict);
 	}
 	render_text_losses(r, f);
 	if (u.short_n > 0) {

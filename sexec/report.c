@@ -229,6 +229,30 @@ int report_diagnose(const struct report *r, struct sexec_diag *d, int max)
 	return diagnose(&in, d, max);
 }
 
+int report_cpu_verdict(double observed_s, double total_s, char *buf, size_t len)
+{
+	/* Two independent accounts of the same CPU: a large difference says which one
+	 * missed something. */
+	if (total_s <= 0 && observed_s >= 1) {
+		snprintf(buf, len, "Slurm recorded no CPU for this job (its jobacct_gather plugin did "
+			 "not sample it)");
+		return 0;
+	}
+	if (fabs(observed_s - total_s) <= 1 || fabs(observed_s - total_s) <= 0.05 * total_s) {
+		snprintf(buf, len, "consistent");
+		return 1;
+	}
+	if (observed_s > total_s)
+		snprintf(buf, len, "sexec saw %.0f%% more (processes Slurm's accounting missed: "
+			 "short-lived, or outside the job's tasks)",
+			 100 * (observed_s - total_s) / (total_s > 0 ? total_s : 1));
+	else
+		snprintf(buf, len, "sexec saw %.0f%% less (it missed processes: collector down, "
+			 "events lost, or the job still running)",
+			 100 * (total_s - observed_s) / total_s);
+	return 0;
+}
+
 enum sexec_class report_step_class(const struct rep_step *s)
 {
 	struct sexec_times t;

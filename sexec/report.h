@@ -221,6 +221,10 @@ int report_add_warning(struct report *r, const char *fmt, ...)
  * keep only sel.step when the user named one. Returns 0 or -ENOMEM. */
 int report_build_steps(struct report *r, const struct db_step_node *dbs, size_t ndbs);
 
+/* Observed CPU (observed_s) against sacct's TotalCPU (total_s): one sentence in buf, such as
+ * "consistent" or "sexec saw 40% more (...)". Returns 1 when they agree, else 0. */
+int report_cpu_verdict(double observed_s, double total_s, char *buf, size_t len);
+
 /* A step's class from its time breakdown (docs/time.md); SEXEC_CLASS_UNKNOWN when the
  * breakdown was not measured. */
 enum sexec_class report_step_class(const struct rep_step *s);
