@@ -174,14 +174,24 @@ static double list_sacct_time(const char *s)
 	return (double)t;
 }
 
-static struct list_job *list_get(struct list_set *set, uint32_t job_id)
+/* The job of that id, NULL when the set has none. From the last: sacct lists a job's steps
+ * right after it. */
+static struct list_job *list_find(struct list_set *set, uint32_t job_id)
 {
-	struct list_job *j;
 	size_t i;
 
 	for (i = set->njobs; i-- > 0;)
 		if (set->jobs[i].job_id == job_id)
 			return &set->jobs[i];
+	return NULL;
+}
+
+static struct list_job *list_get(struct list_set *set, uint32_t job_id)
+{
+	struct list_job *j = list_find(set, job_id);
+
+	if (j)
+		return j;
 	j = realloc(set->jobs, (set->njobs + 1) * sizeof(*j));
 	if (!j)
 		return NULL;
@@ -300,9 +310,9 @@ static int list_merge(struct list_set *set, struct sacct_row *rows, size_t nrows
 
 		if (!rows[i].step[0] || rows[i].max_rss_bytes < 0)
 			continue;
-		for (j = set->jobs; j < set->jobs + set->njobs; j++)
-			if (j->job_id == rows[i].job_id && rows[i].max_rss_bytes > j->max_rss)
-				j->max_rss = rows[i].max_rss_bytes;
+		j = list_find(set, rows[i].job_id);
+		if (j && rows[i].max_rss_bytes > j->max_rss)
+			j->max_rss = rows[i].max_rss_bytes;
 	}
 	for (i = 0; i < ndb; i++) {
 		struct list_db *d = &dbr[i];
